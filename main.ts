@@ -1,0 +1,79 @@
+/**
+ * @module main — the `dfly` program: parses the command line with
+ * `node:util` parseArgs and starts one role (tracker, agent, get).
+ */
+import { parseArgs } from "node:util";
+import { type Command, UsageError } from "./cli.ts";
+import { errorMessage } from "./errors.ts";
+
+/** Subcommands, loaded only when used so `dfly get` starts fast. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  tracker: {
+    summary: "run the tracker (task and peer state, parent hand-outs)",
+    load: async () => (await import("./tracker/command.ts")).trackerCommand,
+  },
+  agent: {
+    summary: "run an agent (piece cache, piece server, downloads for local callers)",
+    load: async () => (await import("./agent/command.ts")).agentCommand,
+  },
+  get: {
+    summary: "download a URL through the local agent",
+    load: async () => (await import("./get/command.ts")).getCommand,
+  },
+};
+
+const USAGE = `dfly — peer-to-peer file distribution
+
+Usage: dfly <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join("\n")}
+
+Run 'dfly <command> --help' for a command's options.`;
+
+/** Runs `dfly` with `args`; resolves to the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`dfly: unknown command "${name}" (try 'dfly --help')`);
+    return 2;
+  }
+  const command = await entry.load();
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: command.allowPositionals,
+      strict: true,
+    });
+    if (values.help) {
+      console.log(command.usage);
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      console.error(`dfly ${name}: ${oneLine(err)} (try 'dfly ${name} --help')`);
+      return 2;
+    }
+    console.error(`dfly ${name}: ${errorMessage(err)}`);
+    return 1;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  return err instanceof TypeError && String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
+}
+
+function oneLine(err: unknown): string {
+  return errorMessage(err).split(". To specify")[0];
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,68 @@
+/**
+ * @module log — one line per event on stderr: `2026-11-25T08:00:00.000Z INFO
+ * agent listening url=http://127.0.0.1:65002`. Values with spaces are quoted.
+ * Tests and scripts find a server's address by matching `listening url=`.
+ */
+
+/** Severity, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Fields appended to a log line as `key=value`. */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** A logger bound to one role name. */
+export interface Logger {
+  debug(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+}
+
+let threshold: LogLevel = "info";
+const encoder = new TextEncoder();
+
+/** Sets the lowest level that is printed (process-wide). */
+export function setLogLevel(level: LogLevel): void {
+  threshold = level;
+}
+
+/** Parses `--log-level`; throws RangeError on an unknown name. */
+export function parseLogLevel(text: string): LogLevel {
+  if (text in ORDER) return text as LogLevel;
+  throw new RangeError(`Cannot use log level "${text}": choose debug, info, warn or error`);
+}
+
+function formatValue(value: string | number | boolean | null): string {
+  const text = String(value);
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/** Renders one log line (without the newline). */
+export function formatLine(
+  now: Date,
+  level: LogLevel,
+  role: string,
+  event: string,
+  fields: LogFields = {},
+): string {
+  let line = `${now.toISOString()} ${level.toUpperCase()} ${role} ${event}`;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+  }
+  return line.replaceAll("\n", " ");
+}
+
+/** A logger whose lines start with `role`. */
+export function createLogger(role: string): Logger {
+  const write = (level: LogLevel) => (event: string, fields?: LogFields) => {
+    if (ORDER[level] < ORDER[threshold]) return;
+    try {
+      Deno.stderr.writeSync(encoder.encode(formatLine(new Date(), level, role, event, fields) + "\n"));
+    } catch {
+      // stderr closed: nothing useful left to do with a log line.
+    }
+  };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
