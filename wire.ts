@@ -31,6 +31,8 @@ export const AGENT_ROUTES = {
   downloads: "/api/v1/downloads",
   /** GET → `{ tasks: AgentTaskSummary[] }`. */
   tasks: "/api/v1/tasks",
+  /** GET → {@link AgentTaskSummary}. */
+  task: "/api/v1/tasks/:taskId",
 } as const;
 
 /** Largest JSON body any route accepts. */
@@ -229,7 +231,11 @@ export interface AgentTaskSummary {
   pieces: number;
   pieceCount: number | null;
   complete: boolean;
+  /** A download of it is running now. */
   active: boolean;
+  /** Bytes this agent fetched for it from peers / from the source since it started. */
+  fromPeers: number;
+  fromSource: number;
 }
 
 /** The body of every error answer. */
