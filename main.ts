@@ -67,7 +67,8 @@ export async function main(args: string[]): Promise<number> {
 }
 
 function isParseArgsError(err: unknown): boolean {
-  return err instanceof TypeError && String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
+  return err instanceof TypeError &&
+    String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
 }
 
 function oneLine(err: unknown): string {

@@ -11,7 +11,9 @@ export class Bitset {
 
   constructor(size: number, bytes?: Uint8Array) {
     if (!Number.isSafeInteger(size) || size < 0) {
-      throw new RangeError(`Cannot create bitset as size must be a non-negative integer: current value is ${size}`);
+      throw new RangeError(
+        `Cannot create bitset as size must be a non-negative integer: current value is ${size}`,
+      );
     }
     this.size = size;
     this.bytes = new Uint8Array(Math.ceil(size / 8));

@@ -59,7 +59,9 @@ export function createLogger(role: string): Logger {
   const write = (level: LogLevel) => (event: string, fields?: LogFields) => {
     if (ORDER[level] < ORDER[threshold]) return;
     try {
-      Deno.stderr.writeSync(encoder.encode(formatLine(new Date(), level, role, event, fields) + "\n"));
+      Deno.stderr.writeSync(
+        encoder.encode(formatLine(new Date(), level, role, event, fields) + "\n"),
+      );
     } catch {
       // stderr closed: nothing useful left to do with a log line.
     }

@@ -25,7 +25,9 @@ export const TARGET_PIECES = 500;
  */
 export function pieceSize(length: number): number {
   if (!Number.isSafeInteger(length) || length < 0) {
-    throw new RangeError(`Cannot size pieces as length must be a non-negative integer: current value is ${length}`);
+    throw new RangeError(
+      `Cannot size pieces as length must be a non-negative integer: current value is ${length}`,
+    );
   }
   if (length <= SMALL_FILE_LIMIT) return MIN_PIECE_SIZE;
   let size = MIN_PIECE_SIZE;

@@ -45,7 +45,9 @@ export function parseSize(text: string): number {
   const m = PATTERN.exec(text);
   const factor = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
   if (!m || factor === undefined || text.includes("/")) {
-    throw new RangeError(`Cannot parse size "${text}": use a number with B, KB, MB, GB, KiB, MiB or GiB`);
+    throw new RangeError(
+      `Cannot parse size "${text}": use a number with B, KB, MB, GB, KiB, MiB or GiB`,
+    );
   }
   return Math.round(Number(m[1]) * factor);
 }

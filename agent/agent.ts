@@ -1,0 +1,135 @@
+/**
+ * @module agent — assembles a running agent: piece store, rate limits,
+ * tracker client, download manager, HTTP routes and the host heartbeat.
+ */
+import { errorMessage } from "../errors.ts";
+import { PieceStore } from "../storage/piece_store.ts";
+import { type RunningServer, serveApp } from "../util/http.ts";
+import { createLogger } from "../util/log.ts";
+import type { HostInfo } from "../wire.ts";
+import { createAgentApp } from "./app.ts";
+import type { AgentConfig } from "./config.ts";
+import { DEFAULT_DOWNLOAD_CONFIG } from "./download.ts";
+import { fetchPiece } from "./peer_fetch.ts";
+import { TaskManager } from "./task_manager.ts";
+import { TokenBucket } from "./token_bucket.ts";
+import { TrackerClient } from "./tracker_client.ts";
+import { Wakeup } from "./wakeup.ts";
+
+/** A running agent. */
+export interface RunningAgent {
+  server: RunningServer;
+  store: PieceStore;
+  manager: TaskManager;
+  host(): HostInfo;
+  /** Stops downloads, flushes the store and closes the server. */
+  close(): Promise<void>;
+}
+
+/** Starts an agent with `config`; resolves once it listens. */
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const log = createLogger("agent");
+  const store = await PieceStore.open(config.dataDir, { log, cacheSize: config.cacheSize });
+  const tracker = new TrackerClient(config.tracker, { token: config.token });
+  const uploads = { count: 0 };
+  let advertise = config.advertise ?? "";
+  const host = (): HostInfo => ({
+    id: store.hostId,
+    addr: advertise,
+    idc: config.idc,
+    seed: config.seed,
+    uploads: uploads.count,
+  });
+  const manager = new TaskManager({
+    store,
+    tracker,
+    host,
+    limiter: new TokenBucket(config.downloadLimit),
+    log,
+    config: { ...DEFAULT_DOWNLOAD_CONFIG, ...config.download, token: config.token },
+    random: Math.random,
+    now: () => performance.now(),
+    fetchPiece,
+  });
+  const app = createAgentApp({
+    store,
+    manager,
+    uploadLimit: new TokenBucket(config.uploadLimit),
+    token: config.token,
+    log,
+    seed: config.seed,
+    uploads,
+    now: () => performance.now(),
+  });
+  const server = serveApp(app, { listen: config.listen, log });
+  advertise ||= defaultAdvertise(server);
+  log.info("agent ready", {
+    host: store.hostId,
+    advertise,
+    data: config.dataDir,
+    seed: config.seed,
+    tracker: config.tracker,
+    tasks: store.list().length,
+  });
+
+  const stopHeartbeat = new AbortController();
+  const heartbeat = heartbeatLoop(tracker, store, host, stopHeartbeat.signal, log);
+
+  return {
+    server,
+    store,
+    manager,
+    host,
+    async close() {
+      stopHeartbeat.abort();
+      manager.stopAll();
+      await heartbeat;
+      await server.shutdown().catch(() => {});
+      await store.close();
+    },
+  };
+}
+
+/** Keeps the host alive at the tracker; sends the inventory when the tracker asks. */
+async function heartbeatLoop(
+  tracker: TrackerClient,
+  store: PieceStore,
+  host: () => HostInfo,
+  signal: AbortSignal,
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
+  let resync = true;
+  let interval = 3000;
+  let down = false;
+  const wake = new Wakeup();
+  signal.addEventListener("abort", () => wake.notify());
+  while (!signal.aborted) {
+    const tasks = resync
+      ? store.list().map((t) => ({ id: t.id, pieces: t.verified.toBase64(), done: t.complete }))
+      : null;
+    try {
+      const res = await tracker.heartbeat({ host: host(), tasks });
+      resync = res.resync;
+      interval = Math.max(500, res.heartbeatMs);
+      if (down) log.info("tracker reachable again", { tracker: tracker.url });
+      down = false;
+    } catch (err) {
+      if (!down) log.warn("tracker heartbeat failed", { error: errorMessage(err) });
+      down = true;
+      resync = true;
+      interval = 2000;
+    }
+    await wake.wait(interval);
+  }
+}
+
+function defaultAdvertise(server: RunningServer): string {
+  if (server.hostname !== "0.0.0.0" && server.hostname !== "::") {
+    const h = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+    return `${h}:${server.port}`;
+  }
+  const ip = Deno.networkInterfaces().find((i) =>
+    i.family === "IPv4" && !i.address.startsWith("127.")
+  );
+  return `${ip?.address ?? "127.0.0.1"}:${server.port}`;
+}

@@ -1,0 +1,304 @@
+/**
+ * @module app — the agent's HTTP routes: the piece server other agents pull
+ * from, the seed trigger the tracker calls, and the download API that
+ * `dfly get` uses (loopback callers only).
+ */
+import { Hono } from "hono";
+import { DflyError, errorMessage, WireError } from "../errors.ts";
+import type { PieceStore } from "../storage/piece_store.ts";
+import type { StoredTask } from "../storage/stored_task.ts";
+import {
+  errorHandler,
+  isLoopback,
+  notFound,
+  readJson,
+  remoteAddress,
+  requireToken,
+} from "../util/http.ts";
+import type { Logger } from "../util/log.ts";
+import { isTaskId, taskId } from "../util/task_id.ts";
+import {
+  AGENT_ROUTES,
+  type AgentTaskSummary,
+  type DownloadEvent,
+  type DownloadRequest,
+  parseDownloadRequest,
+  parseSeedRequest,
+  TASK_ID_HEADER,
+} from "../wire.ts";
+import type { TaskDownload } from "./download.ts";
+import { RateLimitStream } from "./stages/rate_limit_stream.ts";
+import type { TaskManager } from "./task_manager.ts";
+import type { TokenBucket } from "./token_bucket.ts";
+
+/** What the agent's routes need. */
+export interface AgentAppDeps {
+  store: PieceStore;
+  manager: TaskManager;
+  uploadLimit: TokenBucket;
+  token: string | null;
+  log: Logger;
+  /** True for a seed agent: only seeds accept seed triggers. */
+  seed: boolean;
+  /** Live count of piece uploads (reported to the tracker as load). */
+  uploads: { count: number };
+  now(): number;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+
+/**
+ * Builds the agent's Hono app (no sockets; `serveApp` serves it).
+ *
+ * @example
+ * ```ts ignore
+ * const app = createAgentApp(deps);
+ * const res = await app.request("/api/v1/pieces/not-an-id/0");
+ * // res.status === 400
+ * ```
+ */
+export function createAgentApp(deps: AgentAppDeps): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+  app.notFound(notFound);
+  app.use(requireToken({ token: deps.token, open: ["/healthz"] }));
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.get(AGENT_ROUTES.piece, (c) => {
+    const id = c.req.param("taskId");
+    const indexText = c.req.param("index");
+    if (!isTaskId(id)) throw new WireError("task id must be 64 lowercase hex characters");
+    if (!/^\d{1,9}$/.test(indexText)) {
+      throw new WireError("piece index must be a non-negative integer");
+    }
+    const index = Number(indexText);
+    const task = deps.store.get(id);
+    if (!task) throw new DflyError(`Unknown task ${id}`, "task_not_found", 404);
+    if (index >= task.pieceCount) {
+      throw new DflyError(`Task ${id.slice(0, 12)} has no piece ${index}`, "no_such_piece", 404);
+    }
+    if (!task.verified.has(index)) {
+      throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
+    }
+    deps.uploads.count++;
+    let body = task.readPiece(index);
+    if (!deps.uploadLimit.unlimited) body = body.pipeThrough(new RateLimitStream(deps.uploadLimit));
+    return new Response(onFinish(body, () => deps.uploads.count--), {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(task.pieceLength(index)),
+      },
+    });
+  });
+
+  app.post(AGENT_ROUTES.seed, async (c) => {
+    if (!deps.seed) throw new DflyError("This agent is not a seed", "not_seed", 403);
+    const req = parseSeedRequest(await readJson(c));
+    deps.manager.ensure({
+      id: req.taskId,
+      url: req.url,
+      tag: req.tag,
+      headers: [],
+      private: false,
+    });
+    deps.log.info("seeding task", { task: req.taskId, url: req.url });
+    return c.json({ taskId: req.taskId }, 202);
+  });
+
+  app.post(AGENT_ROUTES.downloads, async (c) => {
+    if (!isLoopback(remoteAddress(c))) {
+      throw new DflyError("Downloads may only be requested from this host", "forbidden", 403);
+    }
+    const req = parseDownloadRequest(await readJson(c));
+    const id = taskId({ url: req.url, tag: req.tag, filter: req.filter });
+    const download = deps.manager.ensure({
+      id,
+      url: req.url,
+      tag: req.tag,
+      headers: req.headers,
+      private: req.headers.length > 0,
+    });
+    if (req.output === null) return await streamContent(download, id);
+    return progressStream(deps, download, req, id);
+  });
+
+  app.get(AGENT_ROUTES.tasks, (c) => {
+    const ids = new Set(deps.store.list().map((t) => t.id));
+    for (const d of deps.manager.active()) ids.add(d.id);
+    return c.json({ tasks: [...ids].map((id) => summary(deps, id)) });
+  });
+
+  app.get(AGENT_ROUTES.task, (c) => {
+    const id = c.req.param("taskId");
+    if (!isTaskId(id)) throw new WireError("task id must be 64 lowercase hex characters");
+    if (!deps.store.get(id) && !deps.manager.get(id)) {
+      throw new DflyError(`Unknown task ${id}`, "task_not_found", 404);
+    }
+    return c.json(summary(deps, id));
+  });
+
+  return app;
+}
+
+function summary(deps: AgentAppDeps, id: string): AgentTaskSummary {
+  const stored = deps.store.get(id);
+  const download = deps.manager.get(id);
+  return {
+    id,
+    url: stored?.url ?? download?.request.url ?? "",
+    length: stored?.length ?? null,
+    pieces: stored?.verified.count ?? 0,
+    pieceCount: stored?.pieceCount ?? null,
+    complete: stored?.complete ?? false,
+    active: download?.status === "running",
+    fromPeers: download?.fromPeers ?? 0,
+    fromSource: download?.fromSource ?? 0,
+  };
+}
+
+/** `-o -`: the content in order, each piece as soon as it is verified. */
+async function streamContent(download: TaskDownload, id: string): Promise<Response> {
+  const stored = await download.ready;
+  let index = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (true) {
+        if (!current) {
+          if (index >= stored.pieceCount) {
+            controller.close();
+            return;
+          }
+          await download.waitPiece(index);
+          current = stored.readPiece(index).getReader();
+        }
+        const { value, done } = await current.read();
+        if (!done) {
+          controller.enqueue(value);
+          return;
+        }
+        current = null;
+        index++;
+      }
+    },
+    async cancel(reason) {
+      await current?.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, {
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-length": String(stored.length),
+      [TASK_ID_HEADER]: id,
+    },
+  });
+}
+
+/** Output-path mode: NDJSON progress, then the file is placed and `done` sent. */
+function progressStream(
+  deps: AgentAppDeps,
+  download: TaskDownload,
+  req: DownloadRequest,
+  id: string,
+): Response {
+  const started = deps.now();
+  const encoder = new TextEncoder();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let open = true;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (event: DownloadEvent) => {
+        if (!open) return;
+        try {
+          controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
+        } catch {
+          open = false;
+        }
+      };
+      const progress = () => send({ type: "progress", taskId: id, ...download.progress() });
+      progress();
+      timer = setInterval(progress, PROGRESS_INTERVAL_MS);
+      void (async () => {
+        try {
+          const stored = await download.done;
+          if (req.digest) await deps.manager.verifyFile(stored, req.digest);
+          const via = await place(stored, req.output!);
+          const p = download.progress();
+          send({
+            type: "done",
+            taskId: id,
+            total: stored.length,
+            fromPeers: p.fromPeers,
+            fromSource: p.fromSource,
+            seconds: (deps.now() - started) / 1000,
+            output: req.output,
+            via,
+          });
+        } catch (err) {
+          const code = err instanceof DflyError ? err.code : "internal";
+          send({ type: "error", taskId: id, code, message: errorMessage(err) });
+        } finally {
+          clearInterval(timer);
+          if (open) controller.close();
+          open = false;
+        }
+      })();
+    },
+    cancel() {
+      // The caller went away; the download itself goes on for others and the cache.
+      open = false;
+      clearInterval(timer);
+    },
+  });
+  return new Response(body, { headers: { "content-type": "application/x-ndjson" } });
+}
+
+async function place(stored: StoredTask, output: string): Promise<"hardlink" | "copy"> {
+  try {
+    return await stored.placeAt(output);
+  } catch (err) {
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new DflyError(`Cannot write ${output}: permission denied`, "output_not_writable", 403);
+    }
+    if (err instanceof Deno.errors.NotFound) {
+      throw new DflyError(`Cannot write ${output}: no such directory`, "output_not_writable", 400);
+    }
+    throw err;
+  }
+}
+
+/** Passes `stream` through and calls `done` once when it ends, fails or is cancelled. */
+function onFinish(
+  stream: ReadableStream<Uint8Array>,
+  done: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let finished = false;
+  const finish = () => {
+    if (!finished) {
+      finished = true;
+      done();
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done: end } = await reader.read();
+        if (end) {
+          finish();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (err) {
+        finish();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}

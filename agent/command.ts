@@ -1,0 +1,52 @@
+/**
+ * @module command — `dfly agent`: runs an agent until SIGINT/SIGTERM.
+ */
+import type { Command, FlagValues } from "../cli.ts";
+import { UsageError } from "../cli.ts";
+import { parseLogLevel, setLogLevel } from "../util/log.ts";
+import { startAgent } from "./agent.ts";
+import { AGENT_OPTIONS, agentConfigFromFlags } from "./config.ts";
+
+const USAGE = `dfly agent — serve pieces to peers and download for local callers
+
+Usage: dfly agent [options]
+
+Options:
+  --tracker URL          tracker to use (default http://127.0.0.1:8002)
+  --listen HOST:PORT     address of the piece server and local API (default 0.0.0.0:65002)
+  --advertise HOST:PORT  address other agents use to reach this one (default: from --listen)
+  --data-dir DIR         piece store (default ./dfly-data/agent)
+  --seed                 act as a seed: fetch from the source first, keep content longer
+  --download-limit RATE  host-wide download limit, e.g. 100MiB, 800Mbit, 0 = none (default 100MiB)
+  --upload-limit RATE    host-wide upload limit (default 100MiB)
+  --cache-size SIZE      piece cache quota, e.g. 20GiB, 0 = none (default 20GiB)
+  --idc NAME             location label; peers with the same label are preferred
+  --token T              shared secret for tracker and agent calls (or DFLY_TOKEN)
+  --log-level LEVEL      debug, info, warn or error (default info)
+  -h, --help             show this help`;
+
+/** The `dfly agent` subcommand. */
+export const agentCommand: Command = {
+  name: "agent",
+  summary: "run an agent",
+  usage: USAGE,
+  options: AGENT_OPTIONS,
+  allowPositionals: false,
+  async run(values: FlagValues): Promise<number> {
+    const config = agentConfigFromFlags(values);
+    if (values["log-level"]) {
+      try {
+        setLogLevel(parseLogLevel(values["log-level"] as string));
+      } catch (err) {
+        throw new UsageError(`--log-level: ${(err as Error).message}`);
+      }
+    }
+    const agent = await startAgent(config);
+    const stopped = new Promise<void>((resolve) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
+    });
+    await Promise.race([stopped, agent.server.finished]);
+    await agent.close();
+    return 0;
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * @module config — the agent's settings, their defaults, and how command-line
+ * flags become them.
+ */
+import { UsageError } from "../cli.ts";
+import type { FlagValues } from "../cli.ts";
+import { parseListen } from "../util/http.ts";
+import { parseRate, parseSize } from "../util/units.ts";
+import { isAddr } from "../wire.ts";
+import type { DownloadConfig } from "./download.ts";
+
+/** Everything an agent is configured with. */
+export interface AgentConfig {
+  /** Tracker base URL. */
+  tracker: string;
+  /** `host:port` the HTTP server binds. */
+  listen: string;
+  /** `host:port` other agents use to reach this one; derived from the listener when null. */
+  advertise: string | null;
+  /** Directory of the piece store. */
+  dataDir: string;
+  /** Seed agents go to the source first and are preferred as parents. */
+  seed: boolean;
+  /** Host-wide download limit in bytes/s; 0 is unlimited. */
+  downloadLimit: number;
+  /** Host-wide upload limit in bytes/s; 0 is unlimited. */
+  uploadLimit: number;
+  /** Cache quota in bytes; 0 is none. */
+  cacheSize: number;
+  /** Location label; parents with the same label are preferred. */
+  idc: string;
+  /** Shared secret for every tracker and agent call. */
+  token: string | null;
+  /** Download engine tuning (tests and benchmarks). */
+  download: Partial<DownloadConfig>;
+}
+
+/** Defaults of {@link AgentConfig}. */
+export const AGENT_DEFAULTS: AgentConfig = {
+  tracker: "http://127.0.0.1:8002",
+  listen: "0.0.0.0:65002",
+  advertise: null,
+  dataDir: "./dfly-data/agent",
+  seed: false,
+  downloadLimit: parseRate("100MiB"),
+  uploadLimit: parseRate("100MiB"),
+  cacheSize: parseSize("20GiB"),
+  idc: "",
+  token: null,
+  download: {},
+};
+
+/** parseArgs option specs of `dfly agent`. */
+export const AGENT_OPTIONS = {
+  tracker: { type: "string" },
+  listen: { type: "string" },
+  advertise: { type: "string" },
+  "data-dir": { type: "string" },
+  seed: { type: "boolean" },
+  "download-limit": { type: "string" },
+  "upload-limit": { type: "string" },
+  "cache-size": { type: "string" },
+  idc: { type: "string" },
+  token: { type: "string" },
+  "log-level": { type: "string" },
+} as const;
+
+/** Builds the config from parsed flags (and DFLY_TOKEN); throws UsageError on bad values. */
+export function agentConfigFromFlags(values: FlagValues): AgentConfig {
+  const str = (name: string) => values[name] as string | undefined;
+  const wrap = <T>(flag: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      throw new UsageError(`--${flag}: ${(err as Error).message}`);
+    }
+  };
+  const tracker = str("tracker") ?? AGENT_DEFAULTS.tracker;
+  wrap("tracker", () => {
+    const u = new URL(tracker);
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      throw new Error("must be an http(s) URL");
+    }
+  });
+  const listen = str("listen") ?? AGENT_DEFAULTS.listen;
+  wrap("listen", () => parseListen(listen));
+  const advertise = str("advertise") ?? null;
+  if (advertise !== null && !isAddr(advertise)) {
+    throw new UsageError(`--advertise: "${advertise}" must be host:port`);
+  }
+  const idc = str("idc") ?? "";
+  if (idc.length > 64) throw new UsageError("--idc: at most 64 characters");
+  return {
+    tracker,
+    listen,
+    advertise,
+    dataDir: str("data-dir") ?? AGENT_DEFAULTS.dataDir,
+    seed: Boolean(values.seed),
+    downloadLimit: wrap("download-limit", () => parseRate(str("download-limit") ?? "100MiB")),
+    uploadLimit: wrap("upload-limit", () => parseRate(str("upload-limit") ?? "100MiB")),
+    cacheSize: wrap("cache-size", () => parseSize(str("cache-size") ?? "20GiB")),
+    idc,
+    token: str("token") ?? Deno.env.get("DFLY_TOKEN") ?? null,
+    download: {},
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * @module parent_choice — which parent serves a piece. Pure: weighs each
+ * eligible parent by its measured speed (unmeasured ones get the best speed
+ * seen, so they are tried), the tracker's score, and how busy it already is.
+ */
+
+/** A parent as the downloader sees it. */
+export interface ParentView {
+  hostId: string;
+  /** The tracker's score (higher is better; any positive scale). */
+  score: number;
+  /** Requests to it in flight now. */
+  inFlight: number;
+  /** Measured bytes per second, or null before the first piece. */
+  speed: number | null;
+  /** Locally blocked after failures. */
+  blocked: boolean;
+  has(piece: number): boolean;
+}
+
+/** Options of {@link chooseParent}. */
+export interface ChooseParentOptions {
+  /** Requests one parent may have in flight. */
+  maxInFlight: number;
+  /** Parents already fetching this piece (endgame duplicates go elsewhere). */
+  exclude?: ReadonlySet<string>;
+  random: () => number;
+}
+
+/**
+ * Picks a parent for `piece` at random, weighted by speed × relative score ÷
+ * (1 + in-flight); null when no parent may serve it now.
+ *
+ * @example
+ * ```ts
+ * import { chooseParent } from "./parent_choice.ts";
+ * const p = (hostId: string, inFlight: number) =>
+ *   ({ hostId, score: 1, inFlight, speed: 100, blocked: false, has: () => true });
+ * const got = chooseParent(0, [p("a", 4), p("b", 0)], { maxInFlight: 4, random: () => 0.5 });
+ * if (got?.hostId !== "b") throw new Error("a is full");
+ * ```
+ */
+export function chooseParent<P extends ParentView>(
+  piece: number,
+  parents: readonly P[],
+  options: ChooseParentOptions,
+): P | null {
+  const eligible = parents.filter((p) =>
+    !p.blocked && p.inFlight < options.maxInFlight && p.has(piece) &&
+    !options.exclude?.has(p.hostId)
+  );
+  if (eligible.length === 0) return null;
+  let bestSpeed = 0;
+  let bestScore = 0;
+  for (const p of eligible) {
+    bestSpeed = Math.max(bestSpeed, p.speed ?? 0);
+    bestScore = Math.max(bestScore, p.score);
+  }
+  const weights = eligible.map((p) => {
+    const speed = p.speed ?? (bestSpeed || 1);
+    const score = bestScore > 0 ? Math.max(p.score, 0) / bestScore : 1;
+    return Math.max(speed * (0.25 + 0.75 * score) / (1 + p.inFlight), Number.MIN_VALUE);
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  let r = options.random() * total;
+  for (let i = 0; i < eligible.length; i++) {
+    r -= weights[i];
+    if (r < 0) return eligible[i];
+  }
+  return eligible[eligible.length - 1];
+}

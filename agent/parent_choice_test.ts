@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { chooseParent, type ParentView } from "./parent_choice.ts";
+
+function parent(hostId: string, over: Partial<ParentView> = {}): ParentView {
+  return { hostId, score: 1, inFlight: 0, speed: null, blocked: false, has: () => true, ...over };
+}
+
+function counts(parents: ParentView[], runs = 2000): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < runs; i++) {
+    const p = chooseParent(0, parents, { maxInFlight: 4, random: Math.random })!;
+    out[p.hostId] = (out[p.hostId] ?? 0) + 1;
+  }
+  return out;
+}
+
+Deno.test("chooseParent() skips blocked, full, excluded parents and those without the piece", () => {
+  const parents = [
+    parent("blocked", { blocked: true }),
+    parent("full", { inFlight: 4 }),
+    parent("lacks", { has: () => false }),
+    parent("excluded"),
+    parent("ok"),
+  ];
+  const got = chooseParent(0, parents, {
+    maxInFlight: 4,
+    exclude: new Set(["excluded"]),
+    random: Math.random,
+  });
+  assert.equal(got?.hostId, "ok");
+  assert.equal(chooseParent(0, parents.slice(0, 3), { maxInFlight: 4, random: Math.random }), null);
+});
+
+Deno.test("chooseParent() favours faster parents but still tries unmeasured ones", () => {
+  const c = counts([
+    parent("fast", { speed: 900 }),
+    parent("slow", { speed: 100 }),
+    parent("new"),
+  ]);
+  assert.ok(c.fast > c.slow * 4, JSON.stringify(c));
+  // An unmeasured parent is weighed like the best known one.
+  assert.ok(c.new > c.slow * 4, JSON.stringify(c));
+});
+
+Deno.test("chooseParent() spreads load away from busy parents", () => {
+  const c = counts([parent("busy", { inFlight: 3, speed: 100 }), parent("idle", { speed: 100 })]);
+  assert.ok(c.idle > c.busy * 2.5, JSON.stringify(c));
+});
+
+Deno.test("chooseParent() weighs the tracker's score", () => {
+  const c = counts([parent("good", { score: 10 }), parent("poor", { score: 1 })]);
+  assert.ok(c.good > c.poor * 2, JSON.stringify(c));
+});

@@ -1,0 +1,63 @@
+/**
+ * @module peer_fetch — asking a parent agent for one piece. Failures are
+ * classified (connect, http, timeout) so the downloader can report them.
+ */
+import { DflyError } from "../errors.ts";
+import { type FailureReason, TOKEN_HEADER } from "../wire.ts";
+import { reachError } from "./source.ts";
+
+/** A parent could not serve a piece. */
+export class PeerError extends DflyError {
+  readonly reason: FailureReason;
+  constructor(message: string, reason: FailureReason) {
+    super(message, `peer_${reason}`, 502);
+    this.name = "PeerError";
+    this.reason = reason;
+  }
+}
+
+/** Options of {@link fetchPiece}. */
+export interface FetchPieceOptions {
+  /** Expected piece length; a different Content-Length is refused. */
+  length: number;
+  token: string | null;
+  signal: AbortSignal;
+  /** How long to wait for the answer's headers. */
+  headersTimeoutMs: number;
+}
+
+/** Fetches piece `index` of `taskId` from the agent at `addr`; returns its body. */
+export async function fetchPiece(
+  addr: string,
+  taskId: string,
+  index: number,
+  options: FetchPieceOptions,
+): Promise<ReadableStream<Uint8Array>> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers[TOKEN_HEADER] = options.token;
+  const timeout = AbortSignal.timeout(options.headersTimeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(`http://${addr}/api/v1/pieces/${taskId}/${index}`, {
+      headers,
+      signal: AbortSignal.any([options.signal, timeout]),
+    });
+  } catch (err) {
+    if (options.signal.aborted) throw options.signal.reason;
+    if (timeout.aborted) throw new PeerError(`${addr} did not answer in time`, "timeout");
+    throw new PeerError(`cannot reach ${addr}: ${reachError(err)}`, "connect");
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new PeerError(`${addr} answered ${res.status} for piece ${index}`, "http");
+  }
+  const declared = res.headers.get("content-length");
+  if (declared !== null && Number(declared) !== options.length) {
+    await res.body?.cancel();
+    throw new PeerError(
+      `${addr} sent ${declared} bytes for piece ${index}, expected ${options.length}`,
+      "http",
+    );
+  }
+  return res.body ?? ReadableStream.from([]);
+}

@@ -1,0 +1,78 @@
+/**
+ * @module piece_choice — which pieces a downloader asks for next. Pure: the
+ * caller passes what it holds, what is in flight and how many known parents
+ * hold each piece, plus a `random` source.
+ */
+
+/** What a downloader knows when it picks pieces. */
+export interface PieceView {
+  pieceCount: number;
+  /** True when the piece is verified locally. */
+  have(index: number): boolean;
+  /** Requests in flight for the piece (0 when none). */
+  inFlight(index: number): number;
+  /** Known parents that hold the piece and whose digest is known (0 = cannot fetch from peers). */
+  availability(index: number): number;
+}
+
+/** Options of {@link orderPieces}. */
+export interface OrderPiecesOptions {
+  /** Until this many pieces are held, pick at random (spreads the swarm). */
+  randomFirst: number;
+  /** Endgame: at most this many requests for one piece at once. */
+  maxDuplicates: number;
+  random: () => number;
+}
+
+/** The pieces to try, best first, and whether they are endgame duplicates. */
+export interface PieceOrder {
+  pieces: number[];
+  endgame: boolean;
+}
+
+/**
+ * Orders the fetchable pieces: a few random ones first, then rarest first
+ * (ties broken at random). When every fetchable missing piece is already in
+ * flight, returns the endgame list instead: in-flight pieces that another
+ * parent could also serve, least duplicated first.
+ *
+ * @example
+ * ```ts
+ * import { orderPieces } from "./piece_choice.ts";
+ * const avail = [3, 1, 2];
+ * const order = orderPieces({
+ *   pieceCount: 3, have: () => false, inFlight: () => 0, availability: (i) => avail[i],
+ * }, { randomFirst: 0, maxDuplicates: 2, random: Math.random });
+ * if (order.pieces.join() !== "1,2,0") throw new Error(order.pieces.join());
+ * ```
+ */
+export function orderPieces(view: PieceView, options: OrderPiecesOptions): PieceOrder {
+  const fresh: number[] = [];
+  const duplicable: number[] = [];
+  let held = 0;
+  for (let i = 0; i < view.pieceCount; i++) {
+    if (view.have(i)) {
+      held++;
+      continue;
+    }
+    const avail = view.availability(i);
+    if (avail === 0) continue;
+    const flying = view.inFlight(i);
+    if (flying === 0) fresh.push(i);
+    else if (flying < options.maxDuplicates && flying < avail) duplicable.push(i);
+  }
+  if (fresh.length > 0) {
+    const keys = new Map<number, number>();
+    for (const i of fresh) keys.set(i, options.random());
+    if (held < options.randomFirst) {
+      fresh.sort((a, b) => keys.get(a)! - keys.get(b)!);
+    } else {
+      fresh.sort((a, b) =>
+        view.availability(a) - view.availability(b) || keys.get(a)! - keys.get(b)!
+      );
+    }
+    return { pieces: fresh, endgame: false };
+  }
+  duplicable.sort((a, b) => view.inFlight(a) - view.inFlight(b) || a - b);
+  return { pieces: duplicable, endgame: duplicable.length > 0 };
+}

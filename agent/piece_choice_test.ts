@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { orderPieces, type PieceView } from "./piece_choice.ts";
+
+function view(
+  avail: number[],
+  have: number[] = [],
+  inFlight: Record<number, number> = {},
+): PieceView {
+  return {
+    pieceCount: avail.length,
+    have: (i) => have.includes(i),
+    inFlight: (i) => inFlight[i] ?? 0,
+    availability: (i) => avail[i],
+  };
+}
+
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
+
+const opts = { randomFirst: 0, maxDuplicates: 2, random: seeded(1) };
+
+Deno.test("orderPieces() picks rarest first after the random start", () => {
+  const order = orderPieces(view([5, 1, 3, 2, 4], [4]), { ...opts, randomFirst: 1 });
+  assert.deepEqual(order.pieces, [1, 3, 2, 0]);
+  assert.equal(order.endgame, false);
+});
+
+Deno.test("orderPieces() picks at random until randomFirst pieces are held", () => {
+  const firsts = new Set<number>();
+  for (let s = 1; s < 40; s++) {
+    const order = orderPieces(view([1, 2, 3, 4, 5, 6, 7, 8]), {
+      ...opts,
+      randomFirst: 4,
+      random: seeded(s),
+    });
+    assert.equal(order.pieces.length, 8);
+    firsts.add(order.pieces[0]);
+  }
+  // Rarest-first would always start with piece 0; random spreads the start.
+  assert.ok(firsts.size >= 4, `only ${[...firsts]} came first`);
+});
+
+Deno.test("orderPieces() skips held, in-flight and unavailable pieces", () => {
+  const order = orderPieces(view([1, 0, 1, 1], [0], { 2: 1 }), opts);
+  assert.deepEqual(order.pieces, [3]);
+});
+
+Deno.test("orderPieces() enters endgame when all fetchable pieces are in flight", () => {
+  const order = orderPieces(view([3, 3, 1, 2], [], { 0: 1, 1: 2, 2: 1, 3: 1 }), opts);
+  // 1 is at maxDuplicates, 2 has no second parent.
+  assert.deepEqual(order.pieces, [0, 3]);
+  assert.equal(order.endgame, true);
+});
+
+Deno.test("orderPieces() returns nothing when everything is held", () => {
+  const order = orderPieces(view([1, 1], [0, 1]), opts);
+  assert.deepEqual(order, { pieces: [], endgame: false });
+});

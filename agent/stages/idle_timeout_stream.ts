@@ -1,0 +1,60 @@
+/**
+ * @module idle_timeout_stream — fails a transfer whose sender goes quiet, so a
+ * stalled parent or source cannot hold a piece forever.
+ */
+import { DflyError } from "../../errors.ts";
+
+/** The stream saw no bytes for too long. */
+export class IdleTimeoutError extends DflyError {
+  constructor(ms: number) {
+    super(`No data for ${ms} ms`, "timeout", 504);
+    this.name = "IdleTimeoutError";
+  }
+}
+
+/**
+ * Passes chunks through and errors with {@link IdleTimeoutError} (and aborts
+ * `controller`, to cancel the fetch) when no chunk arrives within `idleMs`.
+ *
+ * @example
+ * ```ts
+ * import { IdleTimeoutStream } from "./idle_timeout_stream.ts";
+ * const out = ReadableStream.from([new Uint8Array(1)]).pipeThrough(new IdleTimeoutStream(1000));
+ * if ((await Array.fromAsync(out)).length !== 1) throw new Error();
+ * ```
+ */
+export class IdleTimeoutStream extends TransformStream<Uint8Array, Uint8Array> {
+  constructor(idleMs: number, controller?: AbortController) {
+    if (!(idleMs > 0)) {
+      throw new RangeError(
+        `Cannot watch idle time as it must be positive: current value is ${idleMs}`,
+      );
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stream!: TransformStreamDefaultController<Uint8Array>;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const err = new IdleTimeoutError(idleMs);
+        stream.error(err);
+        controller?.abort(err);
+      }, idleMs);
+    };
+    super({
+      start(c) {
+        stream = c;
+        arm();
+      },
+      transform(chunk, c) {
+        arm();
+        c.enqueue(chunk);
+      },
+      flush() {
+        clearTimeout(timer);
+      },
+      cancel() {
+        clearTimeout(timer);
+      },
+    });
+  }
+}

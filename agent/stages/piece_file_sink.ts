@@ -1,0 +1,66 @@
+/**
+ * @module piece_file_sink — the last stage: writes each segment at its file
+ * offset (positioned writes, so pieces of one task can be written
+ * concurrently) and reports a piece once all its bytes are on disk.
+ */
+import type { FileHandle } from "node:fs/promises";
+import type { Segment } from "./piece_split_stream.ts";
+
+/** Options of {@link PieceFileSink}. */
+export interface PieceFileSinkOptions {
+  /** True for pieces already verified: their bytes are dropped, never overwritten. */
+  skip(index: number): boolean;
+  /** Called after a piece's last byte is written, with its digest. */
+  onPiece(index: number, digest: string, bytes: number): void | Promise<void>;
+  /** Bytes the queue before the disk may hold (back pressure beyond it). */
+  highWaterMark?: number;
+}
+
+/**
+ * A WritableStream of {@link Segment}s into an open file.
+ *
+ * @example
+ * ```ts
+ * import { open } from "node:fs/promises";
+ * import { PieceFileSink } from "./piece_file_sink.ts";
+ * const path = await Deno.makeTempFile();
+ * const file = await open(path, "r+");
+ * let got = "";
+ * await ReadableStream.from([
+ *   { kind: "bytes" as const, index: 0, offset: 2, bytes: new Uint8Array([7]) },
+ *   { kind: "end" as const, index: 0, digest: "d" },
+ * ]).pipeTo(new PieceFileSink(file, { skip: () => false, onPiece: (i, d) => { got = `${i}${d}`; } }));
+ * await file.close();
+ * if (got !== "0d" || (await Deno.readFile(path))[2] !== 7) throw new Error();
+ * ```
+ */
+export class PieceFileSink extends WritableStream<Segment> {
+  constructor(file: FileHandle, options: PieceFileSinkOptions) {
+    const written = new Map<number, number>();
+    super({
+      async write(segment) {
+        if (options.skip(segment.index)) return;
+        if (segment.kind === "bytes") {
+          let done = 0;
+          while (done < segment.bytes.byteLength) {
+            const { bytesWritten } = await file.write(
+              segment.bytes,
+              done,
+              segment.bytes.byteLength - done,
+              segment.offset + done,
+            );
+            done += bytesWritten;
+          }
+          written.set(segment.index, (written.get(segment.index) ?? 0) + done);
+          return;
+        }
+        const bytes = written.get(segment.index) ?? 0;
+        written.delete(segment.index);
+        await options.onPiece(segment.index, segment.digest!, bytes);
+      },
+    }, {
+      highWaterMark: options.highWaterMark ?? 4 * 2 ** 20,
+      size: (segment) => segment.kind === "bytes" ? segment.bytes.byteLength : 0,
+    });
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * @module task_state — the piece bookkeeping of one download: known parents
+ * and what they hold, digests, requests in flight, and what is still to be
+ * reported to the tracker. Only the task's download loop changes it; fetches
+ * report back through its methods. No I/O here.
+ */
+import { Bitset } from "../util/bitset.ts";
+import type { AnnounceResponse, FailureReason, ParentInfo, PieceFailure } from "../wire.ts";
+import type { ParentView } from "./parent_choice.ts";
+import type { PieceView } from "./piece_choice.ts";
+
+/** A parent the tracker handed out, with what this downloader measured. */
+export interface KnownParent extends ParentView {
+  addr: string;
+  idc: string;
+  seed: boolean;
+  /** Pieces it holds; null until the piece count is known. */
+  pieces: Bitset | null;
+  /** The last bitmap the tracker sent (kept to decode once the piece count is known). */
+  rawPieces: string;
+  blockedUntil: number;
+  failures: number;
+  /** When the tracker last listed it. */
+  listedAt: number;
+}
+
+/** One request in flight for a piece. */
+export interface PieceRequest {
+  piece: number;
+  /** Parent host id, or "source". */
+  from: string;
+  /** Writes to disk as it arrives (the piece's one writer) or buffers (endgame duplicate). */
+  mode: "disk" | "memory";
+  controller: AbortController;
+  /** Settles (never rejects) when the transfer has stopped touching the disk. */
+  settled?: Promise<void>;
+}
+
+/** How long a parent is avoided after a failure of each kind. */
+export const BLOCK_MS: Record<FailureReason, number> = {
+  connect: 30_000,
+  timeout: 5_000,
+  http: 5_000,
+  digest: 600_000,
+};
+
+/** Parents not listed by the tracker for this long are forgotten. */
+const PARENT_FORGET_MS = 15_000;
+
+/** The download-side state of one task. */
+export class TaskState {
+  pieceCount: number | null = null;
+  have: Bitset | null = null;
+  /** sha256 hex per piece (null = unknown). Before the count is known, kept in `#early`. */
+  digests: (string | null)[] = [];
+  #early = new Map<number, string>();
+  digestCursor = 0;
+  readonly parents = new Map<string, KnownParent>();
+  readonly inFlight = new Map<number, PieceRequest[]>();
+  /** Pieces verified since the last announce. */
+  pendingHave: number[] = [];
+  /** The next announce sends the full set (tracker asked, or first contact). */
+  fullReport = true;
+  /** Digests computed from the source, not yet reported. */
+  pendingDigests: [number, string][] = [];
+  pendingFailures: PieceFailure[] = [];
+  /** The tracker sends this peer to the source. */
+  backToSource = false;
+
+  /** Sets the piece count (once), decoding what arrived before it. */
+  setPieceCount(count: number, have?: Bitset): void {
+    if (this.pieceCount !== null) return;
+    this.pieceCount = count;
+    this.have = have ?? new Bitset(count);
+    this.digests = new Array(count).fill(null);
+    for (const [i, d] of this.#early) if (i < count) this.digests[i] = d;
+    this.#early.clear();
+    for (const p of this.parents.values()) p.pieces = decode(count, p.rawPieces);
+  }
+
+  /** Records a digest (from the tracker, the source or the store). */
+  setDigest(index: number, digest: string): void {
+    if (this.pieceCount === null) this.#early.set(index, digest);
+    else if (index < this.pieceCount && this.digests[index] === null) this.digests[index] = digest;
+  }
+
+  /** Takes in what the tracker answered. */
+  applyAnnounce(res: AnnounceResponse, now: number): void {
+    for (const [i, d] of res.digests) this.setDigest(i, d);
+    this.digestCursor = Math.max(this.digestCursor, res.digestCursor);
+    this.backToSource = res.backToSource;
+    if (res.resync) this.fullReport = true;
+    for (const info of res.parents) this.#mergeParent(info, now);
+    for (const [id, p] of this.parents) {
+      if (now - p.listedAt > PARENT_FORGET_MS && p.inFlight === 0) this.parents.delete(id);
+    }
+  }
+
+  #mergeParent(info: ParentInfo, now: number): void {
+    const known = this.parents.get(info.hostId);
+    const pieces = this.pieceCount === null ? null : decode(this.pieceCount, info.pieces);
+    if (known) {
+      known.addr = info.addr;
+      known.score = info.score;
+      known.rawPieces = info.pieces;
+      // Pieces are never lost while listed, so keep what we learned directly too.
+      if (pieces && known.pieces) { for (const i of pieces) known.pieces.add(i); }
+      else known.pieces = pieces;
+      known.listedAt = now;
+      return;
+    }
+    const parent: KnownParent = {
+      hostId: info.hostId,
+      addr: info.addr,
+      idc: info.idc,
+      seed: info.seed,
+      score: info.score,
+      pieces,
+      rawPieces: info.pieces,
+      inFlight: 0,
+      speed: null,
+      blocked: false,
+      blockedUntil: 0,
+      failures: 0,
+      listedAt: now,
+      has: (i) => parent.pieces?.has(i) ?? false,
+    };
+    this.parents.set(info.hostId, parent);
+  }
+
+  /** Refreshes each parent's `blocked` flag for `now`. */
+  refreshBlocks(now: number): void {
+    for (const p of this.parents.values()) p.blocked = p.blockedUntil > now;
+  }
+
+  /** Records a failed piece request: the parent is avoided for a while and reported. */
+  parentFailed(hostId: string, piece: number, reason: FailureReason, now: number): void {
+    this.pendingFailures.push({ hostId, piece, reason });
+    const p = this.parents.get(hostId);
+    if (!p) return;
+    p.failures++;
+    p.blockedUntil = Math.max(p.blockedUntil, now + BLOCK_MS[reason]);
+    p.blocked = true;
+  }
+
+  /** Folds a finished transfer into the parent's speed estimate. */
+  parentServed(hostId: string, bytes: number, ms: number): void {
+    const p = this.parents.get(hostId);
+    if (!p || ms <= 0) return;
+    const speed = bytes / (ms / 1000);
+    p.speed = p.speed === null ? speed : 0.6 * p.speed + 0.4 * speed;
+  }
+
+  /** Marks a piece verified and queues it for the next announce. */
+  pieceVerified(index: number, digest: string): boolean {
+    this.setDigest(index, digest);
+    if (!this.have!.add(index)) return false;
+    this.pendingHave.push(index);
+    return true;
+  }
+
+  /** Registers a request; returns it. */
+  startRequest(req: PieceRequest): PieceRequest {
+    const list = this.inFlight.get(req.piece) ?? [];
+    list.push(req);
+    this.inFlight.set(req.piece, list);
+    const parent = this.parents.get(req.from);
+    if (parent) parent.inFlight++;
+    return req;
+  }
+
+  /** Unregisters a request. */
+  endRequest(req: PieceRequest): void {
+    const list = this.inFlight.get(req.piece);
+    if (list) {
+      const i = list.indexOf(req);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.inFlight.delete(req.piece);
+    }
+    const parent = this.parents.get(req.from);
+    if (parent) parent.inFlight = Math.max(0, parent.inFlight - 1);
+  }
+
+  /** Requests in flight to peers (not the source). */
+  peerRequests(): number {
+    let n = 0;
+    for (const list of this.inFlight.values()) {
+      for (const r of list) if (r.from !== "source") n++;
+    }
+    return n;
+  }
+
+  /** True when some request for `piece` writes to disk. */
+  hasDiskWriter(piece: number): boolean {
+    return this.inFlight.get(piece)?.some((r) => r.mode === "disk") ?? false;
+  }
+
+  /** The piece view for {@link orderPieces}: availability counts only usable parents with digests. */
+  view(): PieceView {
+    const count = this.pieceCount ?? 0;
+    const avail = new Uint16Array(count);
+    for (const p of this.parents.values()) {
+      if (p.blocked || !p.pieces) continue;
+      for (let i = 0; i < count; i++) if (p.pieces.has(i)) avail[i]++;
+    }
+    for (let i = 0; i < count; i++) if (this.digests[i] === null) avail[i] = 0;
+    return {
+      pieceCount: count,
+      have: (i) => this.have!.has(i),
+      inFlight: (i) => this.inFlight.get(i)?.length ?? 0,
+      availability: (i) => avail[i],
+    };
+  }
+}
+
+function decode(count: number, raw: string): Bitset | null {
+  try {
+    return Bitset.fromBase64(count, raw);
+  } catch {
+    return null;
+  }
+}
