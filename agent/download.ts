@@ -580,7 +580,7 @@ export class TaskDownload {
           `piece of task ${this.id.slice(0, 12)} from ${from === "source" ? "source" : "a parent"}`,
         ),
       );
-    const onPiece = async (index: number, digest: string, bytes: number) => {
+    const onPiece = (index: number, digest: string, bytes: number) => {
       onPieceDone(index);
       if (from === "source") {
         const known = st.digests[index];
@@ -601,7 +601,7 @@ export class TaskDownload {
    * stopped first so that a piece's slot only ever has one writer.
    */
   #memorySink(
-    onPiece: (index: number, digest: string, bytes: number) => Promise<void>,
+    onPiece: (index: number, digest: string, bytes: number) => void,
   ): WritableStream<Segment> {
     const chunks: { offset: number; bytes: Uint8Array }[] = [];
     return new WritableStream<Segment>({
@@ -623,7 +623,7 @@ export class TaskDownload {
           await file.write(c.bytes, 0, c.bytes.byteLength, c.offset);
           bytes += c.bytes.byteLength;
         }
-        await onPiece(index, segment.digest!, bytes);
+        onPiece(index, segment.digest!, bytes);
       },
     });
   }
