@@ -57,7 +57,7 @@ export class ProgressBar implements ProgressSink {
     this.#meter.add(now, progress.bytes);
     if (now - this.#lastDraw < this.#intervalMs) return;
     this.#lastDraw = now;
-    const line = formatProgress({ ...progress, rate: this.#meter.rate() })
+    const line = formatProgress({ ...progress, rate: this.#meter.rate() }, this.#columns)
       .slice(0, this.#columns - 1);
     // \r back to column 0, then erase to the end of the line: a shorter line leaves no debris.
     this.#write(`\r${line}\x1b[K`);

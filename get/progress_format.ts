@@ -16,7 +16,9 @@ export interface ProgressView {
   fromSource: number | null;
 }
 
-const BAR_WIDTH = 20;
+/** Widest bar drawn, and the narrowest worth drawing. */
+const MAX_BAR = 30;
+const MIN_BAR = 5;
 
 /**
  * Seconds left as `45s`, `3m05s`, `2h07m`; `--` when unknown.
@@ -48,33 +50,37 @@ export function share(part: number, other: number): number | null {
 }
 
 /**
- * One line of the progress bar (no control characters).
+ * One line of the progress bar (no control characters), at most `columns - 1`
+ * characters wide when it can be; the bar itself takes the room that is left.
  *
  * @example
  * ```ts
  * import { formatProgress } from "./progress_format.ts";
  * const line = formatProgress({ bytes: 512, total: 1024, rate: 256, fromPeers: 3, fromSource: 1 });
- * if (!line.includes(" 50%") || !line.includes("75% from peers")) throw new Error(line);
+ * if (!line.startsWith(" 50% [") || !line.endsWith("peers 75%")) throw new Error(line);
  * ```
  */
-export function formatProgress(view: ProgressView): string {
+export function formatProgress(view: ProgressView, columns = 80): string {
   const parts: string[] = [];
-  if (view.total !== null && view.total > 0) {
-    const fraction = Math.min(1, view.bytes / view.total);
-    const filled = Math.floor(fraction * BAR_WIDTH);
-    const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
-    parts.push(`${String(Math.floor(fraction * 100)).padStart(3)}% [${bar}]`);
-    parts.push(`${formatBytes(view.bytes)} / ${formatBytes(view.total)}`);
-  } else {
-    parts.push(formatBytes(view.bytes));
-  }
+  const known = view.total !== null && view.total > 0;
+  parts.push(
+    known ? `${formatBytes(view.bytes)}/${formatBytes(view.total!)}` : formatBytes(view.bytes),
+  );
   parts.push(`${formatBytes(Math.round(view.rate))}/s`);
   if (view.total !== null) parts.push(`ETA ${formatEta(eta(view.bytes, view.total, view.rate))}`);
   if (view.fromPeers !== null && view.fromSource !== null) {
     const peers = share(view.fromPeers, view.fromSource);
-    if (peers !== null) parts.push(`${peers}% from peers`);
+    if (peers !== null) parts.push(`peers ${peers}%`);
   }
-  return parts.join("  ");
+  const rest = parts.join("  ");
+  if (!known) return rest;
+  const fraction = Math.min(1, view.bytes / view.total!);
+  const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
+  // percent + " [" + bar + "]  " + rest must fit in columns - 1.
+  const room = Math.min(MAX_BAR, columns - 1 - rest.length - percent.length - 5);
+  if (room < MIN_BAR) return `${percent}  ${rest}`;
+  const filled = Math.floor(fraction * room);
+  return `${percent} [${"#".repeat(filled)}${"-".repeat(room - filled)}]  ${rest}`;
 }
 
 /** The outcome of one `dfly get` as the summary line needs it. */
@@ -111,7 +117,10 @@ export function formatSummary(view: SummaryView): string {
     origin = "directly from the source";
   } else {
     const peers = share(view.fromPeers, view.fromSource);
-    origin = peers === null ? "from the agent's cache" : `${peers}% from peers`;
+    if (peers === null) origin = "from the agent's cache";
+    else if (view.fromPeers === 0) origin = "all from the source";
+    else if (view.fromSource === 0) origin = "all from peers";
+    else origin = `${peers}% from peers`;
   }
   return `${head}, ${origin} → ${view.output ?? "stdout"}`;
 }

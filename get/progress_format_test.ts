@@ -28,17 +28,22 @@ Deno.test("share() rounds and is null when nothing moved", () => {
 });
 
 Deno.test("formatProgress() shows percent, bytes, rate, ETA and peer share", () => {
-  const line = formatProgress({
+  const view = {
     bytes: 64 * MiB,
     total: 256 * MiB,
     rate: 32 * MiB,
     fromPeers: 48 * MiB,
     fromSource: 16 * MiB,
-  });
+  };
+  const line = formatProgress(view, 100);
   assert.equal(
     line,
-    " 25% [#####---------------]  64.0 MiB / 256.0 MiB  32.0 MiB/s  ETA 6s  75% from peers",
+    " 25% [#######-----------------------]  64.0 MiB/256.0 MiB  32.0 MiB/s  ETA 6s  peers 75%",
   );
+  const narrow = formatProgress(view, 70);
+  assert.equal(narrow.length, 69);
+  assert.match(narrow, /^ 25% \[#+-+\] {2}64\.0 MiB/);
+  assert.equal(formatProgress(view, 40), " 25%  64.0 MiB/256.0 MiB  32.0 MiB/s  ETA 6s  peers 75%");
   assert.ok([...line].every((c) => c.charCodeAt(0) >= 0x20), "no control characters");
 });
 
