@@ -78,13 +78,16 @@ function parseOptions(args: string[]): DemoOptions | null {
   return { size, agents };
 }
 
+/** Set on Ctrl-C: the run is being torn down and its output no longer means anything. */
+let stopping = false;
+
 function say(text: string): void {
-  console.log(text);
+  if (!stopping) console.log(text);
 }
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
-  await Deno.stdout.write(new TextEncoder().encode(`  ${label} … `));
+  if (!stopping) await Deno.stdout.write(new TextEncoder().encode(`  ${label} … `));
   const value = await fn();
   say(`done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return value;
@@ -288,7 +291,10 @@ async function main(args: string[]): Promise<number> {
   let interrupted!: (signal: string) => void;
   const stop = new Promise<string>((resolve) => interrupted = resolve);
   const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {
-    const listener = () => interrupted(signal);
+    const listener = () => {
+      stopping = true;
+      interrupted(signal);
+    };
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
   });
