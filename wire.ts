@@ -19,6 +19,8 @@ export const TRACKER_ROUTES = {
   tasks: "/api/v1/tasks",
   /** GET → {@link TaskDetail}. */
   task: "/api/v1/tasks/:taskId",
+  /** GET → `{ hosts: HostSummary[] }`. */
+  hosts: "/api/v1/hosts",
 } as const;
 
 /** Routes served by an agent. */
@@ -221,6 +223,20 @@ export interface PeerSummary {
 
 export interface TaskDetail extends TaskSummary {
   peerList: PeerSummary[];
+}
+
+/** One host in a tracker's host listing. */
+export interface HostSummary extends HostInfo {
+  lastSeen: number;
+  /** Failures reported against it since it was first seen. */
+  failures: number;
+  /** Failures within the isolation window. */
+  recentFailures: number;
+  /** Not handed out as a parent until `isolatedUntil`. */
+  isolated: boolean;
+  isolatedUntil: number | null;
+  /** Tasks it is a peer of. */
+  tasks: number;
 }
 
 /** One task in an agent's local listing. */
