@@ -1,0 +1,67 @@
+/**
+ * @module client — opens the tracker's libsql database (an embedded file, or
+ * a `libsql://`/`http(s)://` server), tunes embedded files and applies the
+ * committed drizzle migrations.
+ */
+import { type Client, createClient } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DflyError, errorMessage } from "../../errors.ts";
+import * as schema from "./schema.ts";
+
+/** The drizzle handle every query takes first. */
+export type TrackerDb = LibSQLDatabase<typeof schema>;
+
+/** An open database and its client (to close it). */
+export interface OpenDb {
+  db: TrackerDb;
+  client: Client;
+  close(): void;
+}
+
+/** Where the generated SQL migrations live. */
+export const MIGRATIONS_DIR: string = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/**
+ * Opens `url`, creating the parent directory of a `file:` database, and
+ * migrates it to the current schema.
+ */
+export async function openTrackerDb(url: string, authToken?: string): Promise<OpenDb> {
+  const file = url.startsWith("file:") ? filePath(url) : null;
+  if (file !== null && file !== ":memory:") {
+    await Deno.mkdir(dirname(file), { recursive: true });
+  }
+  let client: Client;
+  try {
+    // One connection for an embedded file: per-connection PRAGMAs then hold
+    // for every statement, and the tracker writes from one flush at a time.
+    client = createClient({ url, authToken, concurrency: file !== null ? 1 : undefined });
+    if (file !== null) {
+      await client.execute("PRAGMA journal_mode = WAL");
+      await client.execute("PRAGMA synchronous = NORMAL");
+      await client.execute("PRAGMA busy_timeout = 5000");
+    }
+  } catch (err) {
+    throw new DflyError(`Cannot open tracker db ${url}: ${errorMessage(err)}`, "db_error", 500, {
+      cause: err,
+    });
+  }
+  const db = drizzle(client, { schema });
+  try {
+    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  } catch (err) {
+    client.close();
+    throw new DflyError(`Cannot migrate tracker db ${url}: ${errorMessage(err)}`, "db_error", 500, {
+      cause: err,
+    });
+  }
+  return { db, client, close: () => client.close() };
+}
+
+function filePath(url: string): string {
+  const rest = url.slice("file:".length).split("?")[0];
+  if (rest.startsWith("//")) return fileURLToPath(url.split("?")[0]);
+  return decodeURIComponent(rest);
+}
