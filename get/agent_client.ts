@@ -62,9 +62,13 @@ export class AgentClient {
 
   /** Turns an agent-reported failure into the error `dfly get` prints. */
   failure(code: string, message: string, status = 502): DflyError {
-    const text = SELF_EXPLAINING.has(code)
+    let text = SELF_EXPLAINING.has(code)
       ? message
       : `the agent at ${this.agent} failed: ${message}`;
+    // Say "digest mismatch" however the agent words it, as direct downloads do.
+    if (code === "digest_mismatch" && !/^digest mismatch/i.test(text)) {
+      text = `digest mismatch: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+    }
     return new DflyError(text, code, status);
   }
 

@@ -195,6 +195,7 @@ async function runDemo(h: Harness, options: DemoOptions): Promise<number> {
   ));
   const wall = (performance.now() - started) / 1000;
 
+  say(`  checking the sha256 of ${options.agents} copies …`);
   const rows: Row[] = [];
   const failures: string[] = [];
   for (const [i, result] of results.entries()) {

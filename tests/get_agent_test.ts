@@ -303,6 +303,33 @@ Deno.test("dfly get explains error answers, silent agents and a wrong token", as
   assert.deepEqual(await listDir(dir), []);
 });
 
+Deno.test("dfly get words the agent's digest failure as a digest mismatch", async () => {
+  await using h = new Harness();
+  await using agent = startFakeAgent({
+    place: () =>
+      ndjson([{
+        type: "error",
+        taskId: TASK,
+        code: "digest_mismatch",
+        message: "Cannot verify the downloaded file: expected sha256 0000…, got 1111…",
+      }]),
+  });
+  const dir = await h.tempDir();
+  const result = await get(
+    h,
+    agent.url,
+    "-o",
+    join(dir, "out.bin"),
+    "--digest",
+    `sha256:${"0".repeat(64)}`,
+  );
+  assert.equal(
+    result.stderr,
+    "dfly get: digest mismatch: cannot verify the downloaded file: expected sha256 0000…, got 1111…\n",
+  );
+  assert.deepEqual(await listDir(dir), []);
+});
+
 Deno.test("dfly get fails clearly when the agent stops without a done event", async () => {
   await using h = new Harness();
   await using agent = startFakeAgent({ place: () => ndjson([progress(0), progress(10)]) });
