@@ -24,7 +24,7 @@ async function setup(token: string | null = null) {
     lastModified: null,
   });
   const bytes = new Uint8Array(2 ** 20).fill(3);
-  await (await task.file()).write(bytes, 0, bytes.byteLength, 4 * 2 ** 20);
+  task.writeAt(4 * 2 ** 20, bytes);
   task.markVerified(1, "d".repeat(64));
   const manager = new TaskManager({
     store,

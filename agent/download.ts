@@ -590,10 +590,21 @@ export class TaskDownload {
       }
       this.#pieceVerified(index, digest, bytes, from);
     };
-    const sink = mode === "disk"
-      ? new PieceFileSink(await stored.file(), { skip: (i) => st.have!.has(i), onPiece })
-      : this.#memorySink(onPiece);
-    await hashed.pipeTo(sink, { signal: controller.signal });
+    if (mode === "memory") {
+      await hashed.pipeTo(this.#memorySink(onPiece), { signal: controller.signal });
+      return;
+    }
+    const writer = stored.openWriter();
+    try {
+      const sink = new PieceFileSink({
+        writeAt: writer.writeAt,
+        skip: (i) => st.have!.has(i),
+        onPiece,
+      });
+      await hashed.pipeTo(sink, { signal: controller.signal });
+    } finally {
+      writer.close();
+    }
   }
 
   /**
@@ -617,10 +628,9 @@ export class TaskDownload {
         // The stopped writer's last write must land before ours.
         await Promise.all(writers.map((w) => w.settled));
         if (this.#state.have!.has(index)) return;
-        const file = await this.stored!.file();
         let bytes = 0;
         for (const c of chunks) {
-          await file.write(c.bytes, 0, c.bytes.byteLength, c.offset);
+          this.stored!.writeAt(c.offset, c.bytes);
           bytes += c.bytes.byteLength;
         }
         onPiece(index, segment.digest!, bytes);

@@ -38,6 +38,12 @@ export interface SpawnOptions {
 export class Harness implements AsyncDisposable {
   #procs: Proc[] = [];
   #dirs: string[] = [];
+  #cleanups: (() => void | Promise<void>)[] = [];
+
+  /** Runs `fn` when the harness is disposed (before temp dirs go). */
+  defer(fn: () => void | Promise<void>): void {
+    this.#cleanups.push(fn);
+  }
 
   /** A new temporary directory removed at the end. */
   async tempDir(prefix = "dfly-test-"): Promise<string> {
@@ -84,7 +90,13 @@ export class Harness implements AsyncDisposable {
       pump(child.stdout, (t) => out += t),
     ]);
     const status = child.status.then(async (s) => {
-      await pumps.catch(() => {});
+      // Grandchildren may hold the pipes open; do not wait for them forever.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        pumps.catch(() => {}),
+        new Promise((r) => timer = setTimeout(r, 1000)),
+      ]);
+      clearTimeout(timer);
       return s;
     });
     const proc: Proc = {
@@ -146,6 +158,7 @@ export class Harness implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.all(this.#procs.map((p) => p.kill("SIGKILL")));
+    for (const fn of this.#cleanups) await Promise.resolve().then(fn).catch(() => {});
     for (const dir of this.#dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

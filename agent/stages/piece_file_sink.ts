@@ -3,11 +3,12 @@
  * offset (positioned writes, so pieces of one task can be written
  * concurrently) and reports a piece once all its bytes are on disk.
  */
-import type { FileHandle } from "node:fs/promises";
 import type { Segment } from "./piece_split_stream.ts";
 
 /** Options of {@link PieceFileSink}. */
 export interface PieceFileSinkOptions {
+  /** Writes bytes at a file offset (positioned, complete). */
+  writeAt(offset: number, bytes: Uint8Array): void;
   /** True for pieces already verified: their bytes are dropped, never overwritten. */
   skip(index: number): boolean;
   /** Called after a piece's last byte is written, with its digest. */
@@ -21,37 +22,29 @@ export interface PieceFileSinkOptions {
  *
  * @example
  * ```ts
- * import { open } from "node:fs/promises";
  * import { PieceFileSink } from "./piece_file_sink.ts";
- * const path = await Deno.makeTempFile();
- * const file = await open(path, "r+");
+ * const file = new Uint8Array(4);
  * let got = "";
  * await ReadableStream.from([
  *   { kind: "bytes" as const, index: 0, offset: 2, bytes: new Uint8Array([7]) },
  *   { kind: "end" as const, index: 0, digest: "d" },
- * ]).pipeTo(new PieceFileSink(file, { skip: () => false, onPiece: (i, d) => { got = `${i}${d}`; } }));
- * await file.close();
- * if (got !== "0d" || (await Deno.readFile(path))[2] !== 7) throw new Error();
+ * ]).pipeTo(new PieceFileSink({
+ *   writeAt: (offset, bytes) => file.set(bytes, offset),
+ *   skip: () => false,
+ *   onPiece: (i, d) => { got = `${i}${d}`; },
+ * }));
+ * if (got !== "0d" || file[2] !== 7) throw new Error();
  * ```
  */
 export class PieceFileSink extends WritableStream<Segment> {
-  constructor(file: FileHandle, options: PieceFileSinkOptions) {
+  constructor(options: PieceFileSinkOptions) {
     const written = new Map<number, number>();
     super({
       async write(segment) {
         if (options.skip(segment.index)) return;
         if (segment.kind === "bytes") {
-          let done = 0;
-          while (done < segment.bytes.byteLength) {
-            const { bytesWritten } = await file.write(
-              segment.bytes,
-              done,
-              segment.bytes.byteLength - done,
-              segment.offset + done,
-            );
-            done += bytesWritten;
-          }
-          written.set(segment.index, (written.get(segment.index) ?? 0) + done);
+          options.writeAt(segment.offset, segment.bytes);
+          written.set(segment.index, (written.get(segment.index) ?? 0) + segment.bytes.byteLength);
           return;
         }
         const bytes = written.get(segment.index) ?? 0;
