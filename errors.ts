@@ -71,9 +71,6 @@ export class NoSpaceError extends DflyError {
 
 /** Renders any thrown value as one line without a stack trace. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
-    return `${err.message}${cause}`.replaceAll("\n", " ");
-  }
-  return String(err).replaceAll("\n", " ");
+  // Causes are kept for debugging, not shown: our messages already say what failed.
+  return (err instanceof Error ? err.message : String(err)).replaceAll("\n", " ");
 }

@@ -216,21 +216,36 @@ function progressStream(
           open = false;
         }
       };
-      const progress = () => send({ type: "progress", taskId: id, ...download.progress() });
+      // A caller joining a finished download was served from the cache.
+      const cached = download.status === "done";
+      const progress = () => {
+        const p = download.progress();
+        send({
+          type: "progress",
+          taskId: id,
+          ...p,
+          ...(cached ? { fromPeers: 0, fromSource: 0 } : {}),
+        });
+      };
       progress();
       timer = setInterval(progress, PROGRESS_INTERVAL_MS);
       void (async () => {
         try {
           const stored = await download.done;
           if (req.digest) await deps.manager.verifyFile(stored, req.digest);
+          if (!open) return; // the caller gave up: leave no output behind
           const via = await place(stored, req.output!);
+          if (!open) {
+            await Deno.remove(req.output!).catch(() => {});
+            return;
+          }
           const p = download.progress();
           send({
             type: "done",
             taskId: id,
             total: stored.length,
-            fromPeers: p.fromPeers,
-            fromSource: p.fromSource,
+            fromPeers: cached ? 0 : p.fromPeers,
+            fromSource: cached ? 0 : p.fromSource,
             seconds: (deps.now() - started) / 1000,
             output: req.output,
             via,

@@ -3,7 +3,7 @@
  * local caller asking for it; finished tasks are served from the store.
  */
 import { createHash } from "node:crypto";
-import { DigestMismatchError } from "../errors.ts";
+import { DflyError } from "../errors.ts";
 import type { StoredTask } from "../storage/stored_task.ts";
 import { type DownloadDeps, TaskDownload, type TaskRequest } from "./download.ts";
 
@@ -55,7 +55,13 @@ export class TaskManager {
       pending.catch(() => this.#fileDigests.delete(task.id));
     }
     const got = await pending;
-    if (got !== want) throw new DigestMismatchError("the downloaded file", want, got);
+    if (got !== want) {
+      throw new DflyError(
+        `digest mismatch: expected sha256:${want}, got sha256:${got}`,
+        "digest_mismatch",
+        422,
+      );
+    }
   }
 
   /** Forgets a task (after eviction). */

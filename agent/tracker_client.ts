@@ -4,6 +4,7 @@
  * {@link TrackerUnavailableError} so callers can fall back to the source.
  */
 import { DflyError, errorMessage } from "../errors.ts";
+import { reachError } from "./source.ts";
 import {
   type AnnounceRequest,
   type AnnounceResponse,
@@ -60,7 +61,7 @@ export class TrackerClient implements TrackerApi {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
-      throw new TrackerUnavailableError(`tracker ${this.url} unreachable: ${errorMessage(err)}`, {
+      throw new TrackerUnavailableError(`tracker ${this.url} unreachable: ${reachError(err)}`, {
         cause: err,
       });
     }

@@ -47,6 +47,12 @@ export function handleAnnounce(req: AnnounceRequest, deps: AnnounceDeps): Announ
     state.setSource(task, peer, false, now);
   }
   if (req.source !== null) {
+    if (!peer.source && !host.seed && activeSourceGoers(state, task, peer, now).count === 0) {
+      // It went to the source on its own (tracker was down, or it waited too
+      // long); with nobody else assigned, its report is the best there is.
+      log.info("adopting source report of an unassigned peer", { task: task.id, host: host.id });
+      state.setSource(task, peer, true, now);
+    }
     if (peer.source || host.seed) applySourceReport(state, task, host, req.source, now, log);
     else log.debug("source report ignored", { task: task.id, host: host.id });
   }
@@ -173,17 +179,7 @@ function decideSource(
   isPrivate: boolean,
 ): boolean {
   const { state, now, log } = deps;
-  const ttl = state.options.peerTtlMs;
-  let activeSourceGoers = 0;
-  let activeSeed = false;
-  for (const id of task.sourceGoers) {
-    if (id === peer.hostId) continue;
-    const other = task.peers.get(id);
-    const otherHost = state.hosts.get(id);
-    if (!other || !state.isUsable(otherHost, now) || now - other.lastAnnounce > ttl) continue;
-    activeSourceGoers++;
-    if (otherHost.seed) activeSeed = true;
-  }
+  const active = activeSourceGoers(state, task, peer, now);
   const choice = chooseSource({
     now,
     seedGraceMs: state.options.seedGraceMs,
@@ -194,8 +190,8 @@ function decideSource(
     requesterDone: peer.done,
     private: isPrivate,
     anyDone: anyUsableDone(state, task, peer, now),
-    activeSourceGoers,
-    activeSeed,
+    activeSourceGoers: active.count,
+    activeSeed: active.seed,
     trigger: task.trigger,
     seeds: () => liveSeeds(state, task, now),
   });
@@ -214,6 +210,27 @@ function decideSource(
   }
   state.setSource(task, peer, choice.backToSource, now);
   return choice.backToSource;
+}
+
+/** Source-goers of `task` other than `self` that are alive and announcing. */
+function activeSourceGoers(
+  state: TrackerState,
+  task: TaskRec,
+  self: PeerRec,
+  now: number,
+): { count: number; seed: boolean } {
+  let count = 0;
+  let seed = false;
+  for (const id of task.sourceGoers) {
+    if (id === self.hostId) continue;
+    const other = task.peers.get(id);
+    const otherHost = state.hosts.get(id);
+    if (!other || !state.isUsable(otherHost, now)) continue;
+    if (now - other.lastAnnounce > state.options.peerTtlMs) continue;
+    count++;
+    if (otherHost.seed) seed = true;
+  }
+  return { count, seed };
 }
 
 function anyUsableDone(state: TrackerState, task: TaskRec, self: PeerRec, now: number): boolean {

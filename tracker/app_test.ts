@@ -115,6 +115,28 @@ Deno.test("announce: the seed's source report gives length, digests and a parent
   assert.deepEqual(list.body.tasks.map((x) => [x.id, x.length]), [[TASK.id, 10 * MiB]]);
 });
 
+Deno.test("announce: a source report from an unassigned peer is adopted when nobody else goes to source", async () => {
+  await using t = await TestTracker.open({ sourcePeers: 1 });
+  const [a, b] = [host(1), host(2)];
+  const report: SourceReport = {
+    length: 5 * MiB,
+    etag: null,
+    lastModified: null,
+    digests: [[0, digest(0)]],
+  };
+  // a is the source-goer; b's own report is ignored while a is active.
+  assert.equal((await announceOk(t, announce(a, { full: true }))).backToSource, true);
+  assert.equal(
+    (await announceOk(t, announce(b, { full: true, source: report }))).task.length,
+    null,
+  );
+  // a gives up; now b's report (it fetched on its own) is taken and b becomes the source-goer.
+  await announceOk(t, announce(a, { sourceError: "origin answered 503" }));
+  const adopted = await announceOk(t, announce(b, { source: report, have: [0] }));
+  assert.equal(adopted.task.length, 5 * MiB);
+  assert.equal(adopted.backToSource, true);
+});
+
 Deno.test("announce: without a seed the first source-peers peers go to the source", async () => {
   await using t = await TestTracker.open({ sourcePeers: 2 });
   const [a, b, c] = [host(1), host(2), host(3)];
