@@ -82,9 +82,9 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
     }
     deps.uploads.count++;
-    let body = task.readPiece(index);
+    let body = task.readPiece(index, () => deps.uploads.count--);
     if (!deps.uploadLimit.unlimited) body = body.pipeThrough(new RateLimitStream(deps.uploadLimit));
-    return new Response(onFinish(body, () => deps.uploads.count--), {
+    return new Response(body, {
       headers: {
         "content-type": "application/octet-stream",
         "content-length": String(task.pieceLength(index)),
@@ -281,39 +281,4 @@ async function place(stored: StoredTask, output: string): Promise<"hardlink" | "
     }
     throw err;
   }
-}
-
-/** Passes `stream` through and calls `done` once when it ends, fails or is cancelled. */
-function onFinish(
-  stream: ReadableStream<Uint8Array>,
-  done: () => void,
-): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  let finished = false;
-  const finish = () => {
-    if (!finished) {
-      finished = true;
-      done();
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done: end } = await reader.read();
-        if (end) {
-          finish();
-          controller.close();
-        } else {
-          controller.enqueue(value);
-        }
-      } catch (err) {
-        finish();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      finish();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
 }

@@ -202,19 +202,23 @@ export class StoredTask {
    * Streams verified piece `index` from disk. The caller must have checked
    * `verified.has(index)`; the task counts as read until the stream ends.
    */
-  readPiece(index: number): ReadableStream<Uint8Array> {
+  readPiece(index: number, onEnd?: () => void): ReadableStream<Uint8Array> {
     const { start, end } = pieceRange(this.length, this.pieceSize, index);
-    return this.readRange(start, end);
+    return this.readRange(start, end, onEnd);
   }
 
-  /** Streams bytes `[start, end)` of the data file. */
-  readRange(start: number, end: number): ReadableStream<Uint8Array> {
+  /**
+   * Streams bytes `[start, end)` of the data file; `onEnd` runs once when the
+   * stream is done, fails or is cancelled.
+   */
+  readRange(start: number, end: number, onEnd?: () => void): ReadableStream<Uint8Array> {
     let at = start;
     let released = false;
     const release = () => {
       if (!released) {
         released = true;
         this.readers--;
+        onEnd?.();
       }
     };
     this.readers++;
