@@ -196,11 +196,6 @@ export class TaskDownload {
     };
   }
 
-  /** Parents that delivered at least one piece. */
-  get parentsUsed(): number {
-    return this.#parentsUsed.size;
-  }
-
   /** Resolves once piece `index` is verified on disk; rejects if the download fails. */
   waitPiece(index: number): Promise<void> {
     if (this.stored?.verified.has(index)) return Promise.resolve();

@@ -64,13 +64,6 @@ export class TaskManager {
     }
   }
 
-  /** Forgets a task (after eviction). */
-  forget(id: string): void {
-    this.#fileDigests.delete(id);
-    const d = this.#running.get(id);
-    if (d && d.status !== "running") this.#running.delete(id);
-  }
-
   /** Stops every running download. */
   stopAll(): void {
     for (const d of this.#running.values()) d.stop();

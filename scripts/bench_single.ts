@@ -68,6 +68,7 @@ http { access_log off; sendfile on; server { listen 127.0.0.1:${port}; root ${di
 const rows: [string, number[]][] = [["curl ← origin (Deno)", []], ["dfly get ← 1 peer", []]];
 if (nginxUrl) rows.push(["curl ← nginx", []]);
 for (let i = 0; i < runs; i++) {
+  if (nginxUrl) rows[2][1].push(await curl(nginxUrl, `${out}/curl.bin`));
   rows[0][1].push(await curl(origin.fileUrl, `${out}/curl.bin`));
   const agent = await startAgent(h, `agent-${i}`, tracker.url);
   const r = await getVia(h, agent.url, origin.fileUrl, `${out}/get.bin`);
@@ -77,7 +78,6 @@ for (let i = 0; i < runs; i++) {
   rows[1][1].push(r.seconds);
   await Deno.remove(`${out}/get.bin`);
   await agent.kill();
-  if (nginxUrl) rows[2][1].push(await curl(nginxUrl, `${out}/curl.bin`));
   console.error(`run ${i}: ${rows.map(([n, xs]) => `${n} ${xs[i].toFixed(2)} s`).join(", ")}`);
 }
 

@@ -160,11 +160,6 @@ export class StoredTask {
     }
   }
 
-  /** Learns digests from the tracker (kept for resume checks). */
-  setDigest(index: number, digest: string): void {
-    if (index < this.pieceCount && this.digests[index] === null) this.digests[index] = digest;
-  }
-
   /** Syncs the data file, then writes meta atomically. Calls run one after another. */
   persist(): Promise<void> {
     clearTimeout(this.#persistTimer);
