@@ -16,6 +16,11 @@ export interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   allowPositionals: boolean;
+  /**
+   * Flags a config file or `DFLY_<FLAG>` variables may set; all of
+   * `options` when absent (see util/config_sources.ts).
+   */
+  configKeys?: readonly string[];
   /** Runs the command; resolves to the exit status. Servers resolve when they stop. */
   run(values: FlagValues, positionals: string[]): Promise<number>;
 }

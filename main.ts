@@ -5,6 +5,13 @@
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "./cli.ts";
 import { errorMessage } from "./errors.ts";
+import {
+  CONFIG_ENV,
+  flagsFromDocument,
+  flagsFromEnv,
+  mergeFlags,
+  readConfigFile,
+} from "./util/config_sources.ts";
 
 /** Subcommands, loaded only when used so `dfly get` starts fast. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -29,7 +36,12 @@ Usage: dfly <command> [options]
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join("\n")}
 
-Run 'dfly <command> --help' for a command's options.`;
+Run 'dfly <command> --help' for a command's options.
+
+Every command also reads its section of a YAML config file (--config FILE or
+${CONFIG_ENV}=FILE) and DFLY_<FLAG> environment variables (e.g.
+DFLY_DOWNLOAD_LIMIT=50MiB); flags win over the environment, which wins over
+the file.`;
 
 /** Runs `dfly` with `args`; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -47,7 +59,11 @@ export async function main(args: string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: rest,
-      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      options: {
+        ...command.options,
+        help: { type: "boolean", short: "h" },
+        config: { type: "string" },
+      },
       allowPositionals: command.allowPositionals,
       strict: true,
     });
@@ -55,7 +71,18 @@ export async function main(args: string[]): Promise<number> {
       console.log(command.usage);
       return 0;
     }
-    return await command.run(values, positionals);
+    const configPath = (values.config as string | undefined) ?? Deno.env.get(CONFIG_ENV);
+    const fromFile = configPath
+      ? flagsFromDocument(await readConfigFile(configPath), {
+        command: name,
+        sections: Object.keys(COMMANDS),
+        specs: command.options,
+        keys: command.configKeys,
+      })
+      : {};
+    const fromEnv = flagsFromEnv(Deno.env.toObject(), command.options, command.configKeys);
+    const { config: _config, ...fromFlags } = values;
+    return await command.run(mergeFlags(fromFile, fromEnv, fromFlags), positionals);
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
       console.error(`dfly ${name}: ${oneLine(err)} (try 'dfly ${name} --help')`);

@@ -76,6 +76,8 @@ export const getCommand: Command = {
     token: { type: "string" },
   },
   allowPositionals: true,
+  // Per-host settings only; what to fetch and where to put it stays per run.
+  configKeys: ["agent", "token", "p2p-only", "no-progress"],
   async run(values: FlagValues, positionals: string[]): Promise<number> {
     const options = parseGetOptions(values, positionals, { cwd: Deno.cwd(), token: envToken() });
     const controller = new AbortController();
