@@ -185,3 +185,56 @@ export class StallRelay implements Disposable {
     this.close();
   }
 }
+
+/** What {@link rawRequest} read back. */
+export interface RawAnswer {
+  /** HTTP status, or 0 when the server closed the connection without an answer. */
+  status: number;
+  /** The body as text (or "" when none arrived). */
+  body: string;
+}
+
+/**
+ * Sends `head` (request line and headers, CRLF separated, without the blank
+ * line) and `body` over a fresh TCP connection exactly as given — no URL
+ * normalisation — and reads the answer until the server closes or 3 s pass.
+ */
+export async function rawRequest(
+  baseUrl: string,
+  head: string,
+  body: Uint8Array | string = "",
+): Promise<RawAnswer> {
+  const { hostname, port } = new URL(baseUrl);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const text = `${head}\r\nconnection: close\r\ncontent-length: ${bytes.byteLength}\r\n\r\n`;
+  const chunks: Uint8Array[] = [];
+  const timer = setTimeout(() => conn.close(), 3000);
+  try {
+    const writer = conn.writable.getWriter();
+    await writer.write(new TextEncoder().encode(text));
+    if (bytes.byteLength) await writer.write(bytes);
+    writer.releaseLock();
+    for await (const chunk of conn.readable) chunks.push(chunk);
+  } catch {
+    // reset or closed by the timer: use what arrived
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+  }
+  const all = new TextDecoder().decode(
+    chunks.reduce((a, c) => {
+      const out = new Uint8Array(a.byteLength + c.byteLength);
+      out.set(a);
+      out.set(c, a.byteLength);
+      return out;
+    }, new Uint8Array()),
+  );
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(all);
+  const split = all.indexOf("\r\n\r\n");
+  return { status: m ? Number(m[1]) : 0, body: split >= 0 ? all.slice(split + 4) : "" };
+}
