@@ -13,7 +13,7 @@ import { DEFAULT_DOWNLOAD_CONFIG } from "./download.ts";
 import { fetchPiece } from "./peer_fetch.ts";
 import { TaskManager } from "./task_manager.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import { TrackerClient } from "./tracker_client.ts";
+import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
 import { Wakeup } from "./wakeup.ts";
 
 /** A running agent. */
@@ -30,7 +30,11 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const log = createLogger("agent");
   const store = await PieceStore.open(config.dataDir, { log, cacheSize: config.cacheSize });
-  const tracker = new TrackerClient(config.tracker, { token: config.token });
+  const tracker = new TrackerPool(parseTrackerList(config.tracker), {
+    token: config.token,
+    log,
+    now: () => performance.now(),
+  });
   const uploads = { count: 0 };
   let advertise = config.advertise ?? "";
   const host = (): HostInfo => ({
@@ -92,7 +96,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
 
 /** Keeps the host alive at the tracker; sends the inventory when the tracker asks. */
 async function heartbeatLoop(
-  tracker: TrackerClient,
+  tracker: TrackerPool,
   store: PieceStore,
   host: () => HostInfo,
   signal: AbortSignal,

@@ -12,7 +12,8 @@ const USAGE = `dfly agent — serve pieces to peers and download for local calle
 Usage: dfly agent [options]
 
 Options:
-  --tracker URL          tracker to use (default http://127.0.0.1:8002)
+  --tracker URL[,URL…]   tracker(s) to use; with several, each task goes to one picked by
+                         rendezvous hashing, failing over to the next (default http://127.0.0.1:8002)
   --listen HOST:PORT     address of the piece server and local API (default 0.0.0.0:65002)
   --advertise HOST:PORT  address other agents use to reach this one (default: from --listen)
   --data-dir DIR         piece store (default ./dfly-data/agent)

@@ -8,10 +8,11 @@ import { parseListen } from "../util/http.ts";
 import { parseRate, parseSize } from "../util/units.ts";
 import { isAddr } from "../wire.ts";
 import type { DownloadConfig } from "./download.ts";
+import { parseTrackerList } from "./tracker_pool.ts";
 
 /** Everything an agent is configured with. */
 export interface AgentConfig {
-  /** Tracker base URL. */
+  /** Tracker base URL, or several separated by commas (tasks spread by rendezvous hashing). */
   tracker: string;
   /** `host:port` the HTTP server binds. */
   listen: string;
@@ -76,12 +77,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     }
   };
   const tracker = str("tracker") ?? AGENT_DEFAULTS.tracker;
-  wrap("tracker", () => {
-    const u = new URL(tracker);
-    if (u.protocol !== "http:" && u.protocol !== "https:") {
-      throw new Error("must be an http(s) URL");
-    }
-  });
+  wrap("tracker", () => parseTrackerList(tracker));
   const listen = str("listen") ?? AGENT_DEFAULTS.listen;
   wrap("listen", () => parseListen(listen));
   const advertise = str("advertise") ?? null;
