@@ -21,6 +21,14 @@ export const TRACKER_ROUTES = {
   task: "/api/v1/tasks/:taskId",
   /** GET → `{ hosts: HostSummary[] }`. */
   hosts: "/api/v1/hosts",
+  /** GET → {@link Overview} (dashboard, `dfly tasks --tracker`). */
+  overview: "/api/v1/overview",
+  /** GET → {@link PieceMap} of one task (`?rows=&cols=` bound its size). */
+  pieceMap: "/api/v1/tasks/:taskId/pieces",
+  /** GET → Prometheus text. */
+  metrics: "/metrics",
+  /** GET → the dashboard page (HTML; its data comes from the JSON routes). */
+  dashboard: "/",
 } as const;
 
 /** Routes served by an agent. */
@@ -35,6 +43,8 @@ export const AGENT_ROUTES = {
   tasks: "/api/v1/tasks",
   /** GET → {@link AgentTaskSummary}. */
   task: "/api/v1/tasks/:taskId",
+  /** GET → Prometheus text. */
+  metrics: "/metrics",
 } as const;
 
 /** Largest JSON body any route accepts. */
@@ -135,10 +145,22 @@ export interface AnnounceResponse {
   resync: boolean;
 }
 
+/** An agent's cumulative byte counters since it started (for rates and offload). */
+export interface HostStats {
+  /** Verified bytes downloaded from peers. */
+  fromPeers: number;
+  /** Verified bytes downloaded from the source. */
+  fromSource: number;
+  /** Piece bytes served to peers. */
+  uploaded: number;
+}
+
 /** Agent → tracker liveness for the whole host; `tasks` only when resyncing. */
 export interface HeartbeatRequest {
   host: HostInfo;
   tasks: { id: string; pieces: string; done: boolean }[] | null;
+  /** Byte counters; null (or absent, from older agents) when not reported. */
+  stats?: HostStats | null;
 }
 
 export interface HeartbeatResponse {
@@ -252,6 +274,64 @@ export interface AgentTaskSummary {
   /** Bytes this agent fetched for it from peers / from the source since it started. */
   fromPeers: number;
   fromSource: number;
+}
+
+/** One host's traffic as the tracker last heard it (dashboard, `dfly stat`). */
+export interface HostTraffic {
+  id: string;
+  addr: string;
+  idc: string;
+  seed: boolean;
+  /** Cumulative counters from its last heartbeat (zeros before the first). */
+  fromPeers: number;
+  fromSource: number;
+  uploaded: number;
+  /** Bytes per second between its last two heartbeats. */
+  downRate: number;
+  upRate: number;
+  uploads: number;
+  lastSeen: number;
+}
+
+/** One task in the tracker's {@link Overview}. */
+export interface TaskOverview extends TaskSummary {
+  /** Mean fraction of the pieces each peer holds, 0 to 1 (0 while the length is unknown). */
+  progress: number;
+}
+
+/** The tracker's whole picture in one answer (the dashboard polls it). */
+export interface Overview {
+  now: number;
+  version: string;
+  tasks: TaskOverview[];
+  hosts: HostTraffic[];
+  totals: {
+    fromPeers: number;
+    fromSource: number;
+    uploaded: number;
+    /** fromPeers / (fromPeers + fromSource), or null before any byte. */
+    offload: number | null;
+  };
+}
+
+/**
+ * Holders × pieces of one task, reduced to at most `rows` × `cols` cells so
+ * its size does not grow with the swarm: a row is one peer (or a band of
+ * peers, most pieces first), a column one piece (or a run of pieces); a cell
+ * is the fraction 0–255 of that band's pieces held.
+ */
+export interface PieceMap {
+  taskId: string;
+  pieceCount: number;
+  peers: number;
+  rows: number;
+  cols: number;
+  /** Label per row: a host's addr, or `N peers` for a band. */
+  rowLabels: string[];
+  /** Base64 of `rows * cols` bytes, row by row. */
+  cells: string;
+  /** Per column: the smallest number of holders of any piece in it. */
+  availability: number[];
 }
 
 /** The body of every error answer. */
@@ -466,7 +546,16 @@ export function parseHeartbeatRequest(value: unknown): HeartbeatRequest {
         done: boolean(x, "done", `heartbeat.tasks[${i}]`),
       };
     });
-  return { host: parseHostInfo(o.host), tasks };
+  let stats: HostStats | null = null;
+  if (o.stats !== null && o.stats !== undefined) {
+    const x = object(o.stats, "heartbeat.stats");
+    stats = {
+      fromPeers: integer(x, "fromPeers", "heartbeat.stats"),
+      fromSource: integer(x, "fromSource", "heartbeat.stats"),
+      uploaded: integer(x, "uploaded", "heartbeat.stats"),
+    };
+  }
+  return { host: parseHostInfo(o.host), tasks, stats };
 }
 
 /** Parses a {@link HeartbeatResponse}. */

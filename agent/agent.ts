@@ -8,6 +8,7 @@ import { type RunningServer, serveApp } from "../util/http.ts";
 import { createLogger } from "../util/log.ts";
 import type { HostInfo } from "../wire.ts";
 import { createAgentApp } from "./app.ts";
+import { hostStats } from "./metrics.ts";
 import type { AgentConfig } from "./config.ts";
 import { DEFAULT_DOWNLOAD_CONFIG } from "./download.ts";
 import { fetchPiece } from "./peer_fetch.ts";
@@ -44,11 +45,12 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     seed: config.seed,
     uploads: uploads.count,
   });
+  const downloadLimit = new TokenBucket(config.downloadLimit);
   const manager = new TaskManager({
     store,
     tracker,
     host,
-    limiter: new TokenBucket(config.downloadLimit),
+    limiter: downloadLimit,
     log,
     config: { ...DEFAULT_DOWNLOAD_CONFIG, ...config.download, token: config.token },
     random: Math.random,
@@ -59,6 +61,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     store,
     manager,
     uploadLimit: new TokenBucket(config.uploadLimit),
+    downloadLimit,
     token: config.token,
     log,
     seed: config.seed,
@@ -112,7 +115,7 @@ async function heartbeatLoop(
       ? store.list().map((t) => ({ id: t.id, pieces: t.verified.toBase64(), done: t.complete }))
       : null;
     try {
-      const res = await tracker.heartbeat({ host: host(), tasks });
+      const res = await tracker.heartbeat({ host: host(), tasks, stats: hostStats() });
       resync = res.resync;
       interval = Math.max(500, res.heartbeatMs);
       if (down) log.info("tracker reachable again", { tracker: tracker.url });

@@ -26,7 +26,10 @@ import {
   parseSeedRequest,
   TASK_ID_HEADER,
 } from "../wire.ts";
+import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
+import { DFLY_VERSION } from "../util/version.ts";
 import type { TaskDownload } from "./download.ts";
+import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
 import type { TaskManager } from "./task_manager.ts";
 import type { TokenBucket } from "./token_bucket.ts";
@@ -36,6 +39,8 @@ export interface AgentAppDeps {
   store: PieceStore;
   manager: TaskManager;
   uploadLimit: TokenBucket;
+  /** The host-wide download limit, shown in /metrics. */
+  downloadLimit?: TokenBucket;
   token: string | null;
   log: Logger;
   /** True for a seed agent: only seeds accept seed triggers. */
@@ -65,6 +70,19 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  const live = agentGauges({
+    store: deps.store,
+    activeTasks: () => deps.manager.active().length,
+    uploads: deps.uploads,
+    downloadLimit: deps.downloadLimit,
+    uploadLimit: deps.uploadLimit,
+    version: DFLY_VERSION,
+  });
+  app.get(
+    AGENT_ROUTES.metrics,
+    (c) => c.body(renderAgentMetrics(live), 200, { "content-type": METRICS_CONTENT_TYPE }),
+  );
+
   app.get(AGENT_ROUTES.piece, (c) => {
     const id = c.req.param("taskId");
     const indexText = c.req.param("index");
@@ -82,7 +100,12 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
     }
     deps.uploads.count++;
-    let body = task.readPiece(index, () => deps.uploads.count--);
+    const length = task.pieceLength(index);
+    let body = task.readPiece(index, (sent) => {
+      deps.uploads.count--;
+      agentMetrics.uploadedBytes.inc(sent);
+      if (sent === length) agentMetrics.piecesUploaded.inc();
+    });
     if (!deps.uploadLimit.unlimited) body = body.pipeThrough(new RateLimitStream(deps.uploadLimit));
     return new Response(body, {
       headers: {

@@ -32,6 +32,7 @@ import { PieceHashStream } from "./stages/piece_hash_stream.ts";
 import { PieceSplitStream, type Segment } from "./stages/piece_split_stream.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
 import { type KnownParent, type PieceRequest, TaskState } from "./task_state.ts";
+import { agentMetrics } from "./metrics.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 import type { TrackerApi } from "./tracker_client.ts";
 import { Wakeup } from "./wakeup.ts";
@@ -235,6 +236,8 @@ export class TaskDownload {
       this.#complete = true;
       this.#announceWake.notify();
       const seconds = (this.finishedAt - this.startedAt) / 1000;
+      agentMetrics.downloadSeconds.observe(seconds);
+      agentMetrics.downloads.inc(1, { result: "done" });
       log.info("download finished", {
         task: this.id,
         bytes: this.stored!.length,
@@ -247,6 +250,7 @@ export class TaskDownload {
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.#fail(error);
+      agentMetrics.downloads.inc(1, { result: "failed" });
       log.warn("download failed", { task: this.id, error: errorMessage(error) });
       throw error;
     } finally {
@@ -527,6 +531,7 @@ export class TaskDownload {
     } catch (err) {
       if (!(controller.signal.aborted && controller.signal.reason === SUPERSEDED)) {
         const reason = failureReason(err);
+        agentMetrics.piecesRejected.inc(1, { reason });
         st.parentFailed(parent.hostId, piece, reason, this.#deps.now());
         this.#announceWake.notify();
         this.#deps.log.info("piece from parent failed", {
@@ -638,6 +643,9 @@ export class TaskDownload {
     if (this.status !== "running" || !st.pieceVerified(index, digest)) return;
     this.stored!.markVerified(index, digest);
     this.#verifiedBytes += bytes;
+    const origin = from === "source" ? "source" : "peer";
+    agentMetrics.downloadedBytes.inc(bytes, { origin });
+    agentMetrics.piecesVerified.inc(1, { origin });
     if (from === "source") {
       this.fromSource += bytes;
       st.pendingDigests.push([index, digest]);

@@ -30,6 +30,9 @@ export interface TokenBucketOptions {
 export class TokenBucket {
   readonly rate: number;
   readonly burst: number;
+  /** Reservations that had to wait, and the total they were told to wait (for /metrics). */
+  waits = 0;
+  waitedMs = 0;
   #tokens: number;
   #last: number;
   #now: () => number;
@@ -59,7 +62,11 @@ export class TokenBucket {
     this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#last) * this.rate / 1000);
     this.#last = now;
     this.#tokens -= bytes;
-    return this.#tokens >= 0 ? 0 : -this.#tokens / this.rate * 1000;
+    if (this.#tokens >= 0) return 0;
+    const wait = -this.#tokens / this.rate * 1000;
+    this.waits++;
+    this.waitedMs += wait;
+    return wait;
   }
 
   /** Waits until `bytes` may pass; resolves at once when unlimited. */

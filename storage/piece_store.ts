@@ -52,6 +52,8 @@ export class PieceStore {
   #freeSpace: (dir: string) => Promise<number>;
   /** Task ids a download is using right now: never evicted. */
   readonly busy = new Set<string>();
+  /** Tasks and bytes evicted since the store was opened (for /metrics). */
+  readonly evictions = { tasks: 0, bytes: 0 };
 
   private constructor(dir: string, hostId: string, options: PieceStoreOptions) {
     this.dir = dir;
@@ -186,6 +188,8 @@ export class PieceStore {
       if (this.usage() <= target) break;
       await this.remove(task.id);
       removed.push(task.id);
+      this.evictions.tasks++;
+      this.evictions.bytes += task.length;
       this.#log.info("evicted task", { task: task.id, bytes: task.length });
     }
     return removed;

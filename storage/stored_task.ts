@@ -197,23 +197,27 @@ export class StoredTask {
    * Streams verified piece `index` from disk. The caller must have checked
    * `verified.has(index)`; the task counts as read until the stream ends.
    */
-  readPiece(index: number, onEnd?: () => void): ReadableStream<Uint8Array> {
+  readPiece(index: number, onEnd?: (bytesRead: number) => void): ReadableStream<Uint8Array> {
     const { start, end } = pieceRange(this.length, this.pieceSize, index);
     return this.readRange(start, end, onEnd);
   }
 
   /**
    * Streams bytes `[start, end)` of the data file; `onEnd` runs once when the
-   * stream is done, fails or is cancelled.
+   * stream is done, fails or is cancelled, with the bytes handed out by then.
    */
-  readRange(start: number, end: number, onEnd?: () => void): ReadableStream<Uint8Array> {
+  readRange(
+    start: number,
+    end: number,
+    onEnd?: (bytesRead: number) => void,
+  ): ReadableStream<Uint8Array> {
     let at = start;
     let released = false;
     const release = () => {
       if (!released) {
         released = true;
         this.readers--;
-        onEnd?.();
+        onEnd?.(at - start);
       }
     };
     this.readers++;

@@ -19,6 +19,12 @@ import { handleHeartbeat, handleLeave } from "./heartbeat.ts";
 import type { TriggerSeed } from "./seed_trigger.ts";
 import type { TrackerState } from "./state.ts";
 import { hostSummary, taskDetail, taskSummary } from "./views.ts";
+import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
+import { DFLY_VERSION } from "../util/version.ts";
+import { DASHBOARD_HTML } from "./dashboard.ts";
+import { addStateGauges, createTrackerMetrics, type TrackerMetrics } from "./metrics.ts";
+import { buildOverview, taskPieceMap } from "./overview.ts";
+import { TrafficBook } from "./traffic.ts";
 
 /** Health check path; the only route open without the token. */
 export const HEALTH_PATH = "/healthz";
@@ -33,6 +39,8 @@ export interface TrackerAppDeps {
   triggerSeed: TriggerSeed;
   log: Logger;
   token: string | null;
+  /** Metrics to update (the server shares them with its flush timer); a fresh set by default. */
+  metrics?: TrackerMetrics;
 }
 
 /** The tracker's Hono app. */
@@ -42,18 +50,32 @@ export function createTrackerApp(deps: TrackerAppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(log));
   app.notFound(notFound);
-  app.use(requireToken({ token: deps.token, open: [HEALTH_PATH] }));
+  // The dashboard page holds no data; its script sends the token with every JSON call.
+  app.use(requireToken({ token: deps.token, open: [HEALTH_PATH, TRACKER_ROUTES.dashboard] }));
+  const metrics = deps.metrics ?? createTrackerMetrics();
+  const traffic = new TrafficBook();
+  addStateGauges(metrics, state, traffic, DFLY_VERSION);
 
   app.get(HEALTH_PATH, (c) => c.json({ ok: true }));
 
   app.post(TRACKER_ROUTES.announce, async (c) => {
     const req = parseAnnounceRequest(await readJson(c));
-    return c.json(handleAnnounce(req, { state, now: now(), random, triggerSeed, log }));
+    const started = performance.now();
+    const res = handleAnnounce(req, { state, now: now(), random, triggerSeed, log });
+    metrics.announceSeconds.observe((performance.now() - started) / 1000);
+    metrics.announces.inc();
+    metrics.parentsHandedOut.inc(res.parents.length);
+    if (res.backToSource) metrics.sentToSource.inc();
+    return c.json(res);
   });
 
   app.post(TRACKER_ROUTES.heartbeat, async (c) => {
     const req = parseHeartbeatRequest(await readJson(c));
-    return c.json(handleHeartbeat(state, req, now()));
+    const at = now();
+    const res = handleHeartbeat(state, req, at);
+    metrics.heartbeats.inc();
+    if (req.stats) traffic.record(req.host.id, req.stats, at);
+    return c.json(res);
   });
 
   app.post(TRACKER_ROUTES.leave, async (c) => {
@@ -77,6 +99,32 @@ export function createTrackerApp(deps: TrackerAppDeps): Hono {
     const at = now();
     return c.json({ hosts: [...state.hosts.values()].map((h) => hostSummary(h, at)) });
   });
+
+  app.get(TRACKER_ROUTES.overview, (c) => {
+    return c.json(buildOverview(state, traffic, now(), DFLY_VERSION));
+  });
+
+  app.get(TRACKER_ROUTES.pieceMap, (c) => {
+    const id = c.req.param("taskId");
+    if (!isTaskId(id)) throw new WireError("Task id must be 64 lowercase hex characters");
+    const task = state.tasks.get(id);
+    if (!task) throw new TaskNotFoundError(id);
+    const bound = (name: string, fallback: number) => {
+      const text = c.req.query(name);
+      if (text === undefined) return fallback;
+      if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 1024) {
+        throw new WireError(`${name} must be an integer from 1 to 1024`);
+      }
+      return Number(text);
+    };
+    return c.json(taskPieceMap(state, task, { rows: bound("rows", 64), cols: bound("cols", 256) }));
+  });
+
+  app.get(TRACKER_ROUTES.metrics, (c) => {
+    return c.body(metrics.registry.render(), 200, { "content-type": METRICS_CONTENT_TYPE });
+  });
+
+  app.get(TRACKER_ROUTES.dashboard, (c) => c.html(DASHBOARD_HTML));
 
   return app;
 }

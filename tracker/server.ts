@@ -12,6 +12,7 @@ import type { TrackerConfig } from "./config.ts";
 import { openTrackerDb } from "./db/client.ts";
 import { loadState, persistChanges } from "./db/queries.ts";
 import { stateFromSnapshot } from "./load.ts";
+import { createTrackerMetrics } from "./metrics.ts";
 import { createSeedTrigger } from "./seed_trigger.ts";
 import type { TrackerState } from "./state.ts";
 
@@ -41,13 +42,18 @@ export async function startTracker(
   }
   log.info("state loaded", { tasks: state.tasks.size, hosts: state.hosts.size });
 
+  const metrics = createTrackerMetrics();
   let writing: Promise<void> | null = null;
   /** Writes what changed; waits for a write in progress first, so two never overlap. */
   const flush = async (): Promise<void> => {
     while (writing) await writing.catch(() => {});
     const changes = state.takeChanges();
     if (!changes) return;
-    writing = persistChanges(db, changes).catch((err) => {
+    const started = performance.now();
+    writing = persistChanges(db, changes).then(() => {
+      metrics.dbWriteSeconds.observe((performance.now() - started) / 1000);
+    }, (err) => {
+      metrics.dbErrors.inc();
       state.restoreChanges(changes);
       throw err;
     });
@@ -78,6 +84,7 @@ export async function startTracker(
     triggerSeed: createSeedTrigger({ token: config.token, log }),
     log,
     token: config.token,
+    metrics,
   });
   let server: RunningServer;
   try {

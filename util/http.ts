@@ -34,7 +34,9 @@ export function requireToken(options: RequireTokenOptions): MiddlewareHandler {
   const open = new Set(options.open ?? []);
   return async function requireTokenMiddleware(c, next) {
     if (expected && !open.has(c.req.path)) {
-      const given = new TextEncoder().encode(c.req.header(TOKEN_HEADER) ?? "");
+      // Prometheus scrapers send `Authorization: Bearer T`; dfly's own calls use the header.
+      const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+      const given = new TextEncoder().encode(c.req.header(TOKEN_HEADER) ?? bearer ?? "");
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         return c.json({ error: "Missing or wrong token", code: "unauthorized" }, 401);
       }
