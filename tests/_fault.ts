@@ -197,19 +197,21 @@ export interface RawAnswer {
 /**
  * Sends `head` (request line and headers, CRLF separated, without the blank
  * line) and `body` over a fresh TCP connection exactly as given — no URL
- * normalisation — and reads the answer until the server closes or 3 s pass.
+ * normalisation — and reads the answer until the server closes or
+ * `timeoutMs` (default 3 s) pass.
  */
 export async function rawRequest(
   baseUrl: string,
   head: string,
   body: Uint8Array | string = "",
+  timeoutMs = 3000,
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
   const conn = await Deno.connect({ hostname, port: Number(port) });
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   const text = `${head}\r\nconnection: close\r\ncontent-length: ${bytes.byteLength}\r\n\r\n`;
   const chunks: Uint8Array[] = [];
-  const timer = setTimeout(() => conn.close(), 3000);
+  const timer = setTimeout(() => conn.close(), timeoutMs);
   try {
     const writer = conn.writable.getWriter();
     await writer.write(new TextEncoder().encode(text));
