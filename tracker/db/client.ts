@@ -21,8 +21,25 @@ export interface OpenDb {
   close(): void;
 }
 
-/** Where the generated SQL migrations live. */
-export const MIGRATIONS_DIR: string = fileURLToPath(new URL("../migrations", import.meta.url));
+/**
+ * Where the generated SQL migrations live: `tracker/migrations` beside this
+ * module when run from source or `deno compile` (which embeds it), or
+ * `migrations/` beside `dfly.js` in the `deno task bundle` output (the
+ * bundle's `import.meta.url` is the bundle file itself).
+ */
+export const MIGRATIONS_DIR: string = findMigrations(["./migrations", "../migrations"]);
+
+function findMigrations(candidates: string[]): string {
+  const dirs = candidates.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  for (const dir of dirs) {
+    try {
+      if (Deno.statSync(`${dir}/meta/_journal.json`).isFile) return dir;
+    } catch {
+      // not here; try the next place
+    }
+  }
+  return dirs[dirs.length - 1];
+}
 
 /**
  * Opens `url`, creating the parent directory of a `file:` database, and

@@ -1,0 +1,76 @@
+/**
+ * @module bundle — `deno task bundle`: builds a runnable dfly into `dist/`
+ * without downloading anything:
+ *
+ *   dist/dfly.js                      one JavaScript file (`deno bundle`)
+ *   dist/migrations/                  the tracker's SQL migrations
+ *   dist/node_modules/@libsql/<os>/   libsql's native library (a `.node` addon)
+ *
+ * Run it with `deno run -A dist/dfly.js <command> …` (the directory can be
+ * moved anywhere as a whole; it needs no deno.json and no network).
+ * `--out DIR` builds elsewhere (the end-to-end test builds into a temp dir).
+ */
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+async function run(program: string, args: string[]): Promise<void> {
+  const { code } = await new Deno.Command(program, {
+    args,
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  if (code !== 0) throw new Error(`${program} ${args.join(" ")} exited with ${code}`);
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyDir(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+/** Native libsql packages `deno install` fetched for this machine (`@libsql/linux-x64-gnu`, …). */
+async function nativePackages(): Promise<{ name: string; dir: string }[]> {
+  const found: { name: string; dir: string }[] = [];
+  const store = `${ROOT}node_modules/.deno`;
+  for await (const entry of Deno.readDir(store)) {
+    const m = /^@libsql\+((?:linux|darwin|win32)-[a-z0-9-]+)@/.exec(entry.name);
+    if (!m) continue;
+    const dir = `${store}/${entry.name}/node_modules/@libsql/${m[1]}`;
+    try {
+      await Deno.stat(`${dir}/index.node`);
+      found.push({ name: m[1], dir });
+    } catch {
+      // an optional package for another platform without its binary
+    }
+  }
+  return found;
+}
+
+/** Builds the bundle into `out` (emptied first). */
+export async function buildBundle(out: string): Promise<void> {
+  await Deno.remove(out, { recursive: true }).catch(() => {});
+  await Deno.mkdir(out, { recursive: true });
+  const installed = await Deno.stat(`${ROOT}node_modules/.deno`).then(() => true, () => false);
+  if (!installed) await run(Deno.execPath(), ["install", "--frozen"]);
+  await run(Deno.execPath(), ["bundle", "--platform", "deno", "-o", `${out}/dfly.js`, "main.ts"]);
+  await copyDir(`${ROOT}tracker/migrations`, `${out}/migrations`);
+  const natives = await nativePackages();
+  if (natives.length === 0) throw new Error("no native @libsql package in node_modules");
+  for (const { name, dir } of natives) {
+    await copyDir(dir, `${out}/node_modules/@libsql/${name}`);
+  }
+  console.error(
+    `bundle: ${out}/dfly.js, migrations/, native libsql for ${
+      natives.map((n) => n.name).join(", ")
+    }\nrun:    deno run -A ${out}/dfly.js --help`,
+  );
+}
+
+if (import.meta.main) {
+  const i = Deno.args.indexOf("--out");
+  await buildBundle(i >= 0 ? Deno.args[i + 1] : `${ROOT}dist`);
+}
