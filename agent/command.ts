@@ -3,6 +3,7 @@
  */
 import type { Command, FlagValues } from "../cli.ts";
 import { UsageError } from "../cli.ts";
+import { applyLogFormat } from "../util/log_format_flag.ts";
 import { parseLogLevel, setLogLevel } from "../util/log.ts";
 import { startAgent } from "./agent.ts";
 import { AGENT_OPTIONS, agentConfigFromFlags } from "./config.ts";
@@ -24,6 +25,7 @@ Options:
   --idc NAME             location label; peers with the same label are preferred
   --token T              shared secret for tracker and agent calls (or DFLY_TOKEN)
   --log-level LEVEL      debug, info, warn or error (default info)
+  --log-format FORMAT    text (default) or json: one JSON object per line
   -h, --help             show this help`;
 
 /** The `dfly agent` subcommand. */
@@ -42,6 +44,7 @@ export const agentCommand: Command = {
         throw new UsageError(`--log-level: ${(err as Error).message}`);
       }
     }
+    applyLogFormat(values["log-format"]);
     const agent = await startAgent(config);
     const stopped = new Promise<void>((resolve) => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);

@@ -64,6 +64,7 @@ export const AGENT_OPTIONS = {
   idc: { type: "string" },
   token: { type: "string" },
   "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const;
 
 /** Builds the config from parsed flags (and DFLY_TOKEN); throws UsageError on bad values. */

@@ -84,8 +84,8 @@ export class Harness implements AsyncDisposable {
     const pumps = Promise.all([
       pump(child.stderr, (t) => {
         err += t;
-        const m = /listening url=(\S+)/.exec(err);
-        if (m) resolveUrl(m[1]);
+        const m = /listening url=(\S+)|"event":"listening","url":"([^"]+)"/.exec(err);
+        if (m) resolveUrl(m[1] ?? m[2]);
       }),
       pump(child.stdout, (t) => out += t),
     ]);

@@ -4,6 +4,7 @@
  */
 import type { Command, FlagValues } from "../cli.ts";
 import { createLogger, setLogLevel } from "../util/log.ts";
+import { applyLogFormat } from "../util/log_format_flag.ts";
 import { TRACKER_OPTIONS, trackerConfigFromFlags } from "./config.ts";
 import { startTracker } from "./server.ts";
 
@@ -23,6 +24,7 @@ Options:
   --seed-grace DURATION how long a triggered seed has to show up before a peer goes
                         to the source itself (default 3s)
   --log-level LEVEL     debug, info, warn or error (default info)
+  --log-format FORMAT   text (default) or json: one JSON object per line
   -h, --help            show this help`;
 
 /** The `dfly tracker` subcommand. */
@@ -35,6 +37,7 @@ export const trackerCommand: Command = {
   async run(values: FlagValues): Promise<number> {
     const config = trackerConfigFromFlags(values, Deno.env.get("DFLY_TOKEN"));
     setLogLevel(config.logLevel);
+    applyLogFormat(values["log-format"]);
     const log = createLogger("tracker");
     const tracker = await startTracker(config, log);
     const signals = ["SIGINT", "SIGTERM"] as const;

@@ -55,6 +55,7 @@ export const TRACKER_OPTIONS = {
   "source-peers": { type: "string" },
   "seed-grace": { type: "string" },
   "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const;
 
 /** Builds the config from parsed flags and `DFLY_TOKEN`; throws UsageError on bad values. */
