@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "download a URL through the local agent",
     load: async () => (await import("./get/command.ts")).getCommand,
   },
+  "containerd-config": {
+    summary: "print a containerd hosts.toml that pulls through an agent's --proxy",
+    load: async () => (await import("./proxy/containerd_command.ts")).containerdConfigCommand,
+  },
 };
 
 const USAGE = `dfly — peer-to-peer file distribution

@@ -7,6 +7,7 @@ import { PieceStore } from "../storage/piece_store.ts";
 import { type RunningServer, serveApp } from "../util/http.ts";
 import { createLogger } from "../util/log.ts";
 import type { HostInfo } from "../wire.ts";
+import { startProxy } from "../proxy/proxy.ts";
 import { createAgentApp } from "./app.ts";
 import { hostStats } from "./metrics.ts";
 import type { AgentConfig } from "./config.ts";
@@ -78,6 +79,12 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     tracker: config.tracker,
     tasks: store.list().length,
   });
+  const proxy = config.proxy
+    ? await startProxy(config.proxy, { manager, log }).catch(async (err) => {
+      await server.shutdown().catch(() => {});
+      throw new Error(`cannot start the proxy on ${config.proxy!.listen}: ${errorMessage(err)}`);
+    })
+    : null;
 
   const stopHeartbeat = new AbortController();
   const heartbeat = heartbeatLoop(tracker, store, host, stopHeartbeat.signal, log);
@@ -91,6 +98,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       stopHeartbeat.abort();
       manager.stopAll();
       await heartbeat;
+      await proxy?.shutdown().catch(() => {});
       await server.shutdown().catch(() => {});
       await store.close();
     },

@@ -7,6 +7,7 @@ import { applyLogFormat } from "../util/log_format_flag.ts";
 import { parseLogLevel, setLogLevel } from "../util/log.ts";
 import { startAgent } from "./agent.ts";
 import { AGENT_OPTIONS, agentConfigFromFlags } from "./config.ts";
+import { PROXY_USAGE } from "../proxy/config.ts";
 
 const USAGE = `dfly agent — serve pieces to peers and download for local callers
 
@@ -26,6 +27,7 @@ Options:
   --token T              shared secret for tracker and agent calls (or DFLY_TOKEN)
   --log-level LEVEL      debug, info, warn or error (default info)
   --log-format FORMAT    text (default) or json: one JSON object per line
+${PROXY_USAGE}
   -h, --help             show this help`;
 
 /** The `dfly agent` subcommand. */

@@ -8,6 +8,7 @@ import { parseListen } from "../util/http.ts";
 import { parseRate, parseSize } from "../util/units.ts";
 import { isAddr } from "../wire.ts";
 import type { DownloadConfig } from "./download.ts";
+import { PROXY_OPTIONS, type ProxyConfig, proxyConfigFromFlags } from "../proxy/config.ts";
 import { parseTrackerList } from "./tracker_pool.ts";
 
 /** Everything an agent is configured with. */
@@ -34,6 +35,8 @@ export interface AgentConfig {
   token: string | null;
   /** Download engine tuning (tests and benchmarks). */
   download: Partial<DownloadConfig>;
+  /** Registry mirror / HTTP proxy (`--proxy`); null runs none. */
+  proxy: ProxyConfig | null;
 }
 
 /** Defaults of {@link AgentConfig}. */
@@ -49,6 +52,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   idc: "",
   token: null,
   download: {},
+  proxy: null,
 };
 
 /** parseArgs option specs of `dfly agent`. */
@@ -65,6 +69,7 @@ export const AGENT_OPTIONS = {
   token: { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  ...PROXY_OPTIONS,
 } as const;
 
 /** Builds the config from parsed flags (and DFLY_TOKEN); throws UsageError on bad values. */
@@ -99,5 +104,6 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     idc,
     token: str("token") ?? Deno.env.get("DFLY_TOKEN") ?? null,
     download: {},
+    proxy: proxyConfigFromFlags(values),
   };
 }

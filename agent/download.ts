@@ -36,6 +36,7 @@ import { agentMetrics } from "./metrics.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 import type { TrackerApi } from "./tracker_client.ts";
 import { Wakeup } from "./wakeup.ts";
+import { checkWholeFile } from "./whole_file_digest.ts";
 
 /** What a caller asks for. */
 export interface TaskRequest {
@@ -46,6 +47,11 @@ export interface TaskRequest {
   headers: [string, string][];
   /** The request carries credentials: no seed can fetch it for us. */
   private: boolean;
+  /**
+   * `sha256:HEX` the whole file must hash to before the task is done (a
+   * registry blob's digest); on a mismatch the task is dropped from the store.
+   */
+  digest?: string | null;
 }
 
 /** Tuning of the download engine. */
@@ -230,6 +236,7 @@ export class TaskDownload {
       else await this.#learnMeta();
       this.#readyResolve(this.stored!);
       await this.#downloadPieces();
+      if (this.request.digest) await this.#checkWholeFile(this.request.digest);
       await this.stored!.persist();
       this.status = "done";
       this.finishedAt = this.#deps.now();
@@ -260,6 +267,20 @@ export class TaskDownload {
       store.busy.delete(this.id);
       // The final announce goes on in the background; callers need not wait for it.
       void announcer;
+    }
+  }
+
+  /** A blob that does not hash to its name is never kept, served or reported done. */
+  async #checkWholeFile(digest: string): Promise<void> {
+    try {
+      await checkWholeFile(this.stored!.dataPath, digest, `task ${this.id.slice(0, 12)}`);
+    } catch (err) {
+      this.#deps.log.warn("whole-file digest mismatch; dropping the task", {
+        task: this.id,
+        error: errorMessage(err),
+      });
+      await this.#deps.store.remove(this.id);
+      throw err;
     }
   }
 

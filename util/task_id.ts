@@ -59,3 +59,18 @@ export function taskId(key: TaskKey): string {
   const canonical = canonicalUrl(key.url, key.filter ?? []);
   return createHash("sha256").update(`${canonical}\n${key.tag ?? ""}`).digest("hex");
 }
+
+/**
+ * The task id of a content-addressed blob (`sha256:HEX`): the same layer from
+ * any registry or repository is one task, whatever URL it was fetched from.
+ *
+ * @example
+ * ```ts
+ * import { blobTaskId, taskId } from "./task_id.ts";
+ * const digest = `sha256:${"ab".repeat(32)}`;
+ * if (blobTaskId(digest) === taskId({ url: "http://o/f" })) throw new Error();
+ * ```
+ */
+export function blobTaskId(digest: string): string {
+  return createHash("sha256").update(`blob\n${digest}`).digest("hex");
+}
