@@ -115,3 +115,148 @@ Deno.test({
     assert.equal((await pulledBlobs(loneOut)).get(big.digest), big.size);
   },
 });
+
+Deno.test({
+  name:
+    "mirror with htpasswd auth: challenges relayed as is; no credentials → 401 even once cached",
+  ignore: skip !== null,
+  async fn() {
+    await using h = new Harness();
+    const registry = await startRegistry(h, { user: "alice", password: "s3cret" });
+    const image = await makeImage(h, [6 * MiB]);
+    await pushImage(h, image, registry, "private/app", "alice:s3cret");
+    const tracker = await startTracker(h);
+    const proxyArgs = ["--proxy", "127.0.0.1:0", "--registry", registry.url];
+    const [a, b] = await Promise.all(
+      ["a", "b"].map((n) => startAgent(h, `agent-${n}`, tracker.url, ...proxyArgs)),
+    );
+    const [proxyA, proxyB] = await Promise.all([a, b].map(proxyUrlOf));
+
+    // The challenge is the registry's own.
+    const [direct, via] = await Promise.all(
+      [registry.url, proxyA].map((base) => fetch(`${base}/v2/`)),
+    );
+    await Promise.all([direct.body?.cancel(), via.body?.cancel()]);
+    assert.equal(via.status, 401);
+    assert.equal(via.headers.get("www-authenticate"), direct.headers.get("www-authenticate"));
+
+    const out = await h.tempDir("dfly-pull-");
+    const pull = await skopeoCopy(h, "skopeo-auth", [
+      "--src-tls-verify=false",
+      "--src-creds",
+      "alice:s3cret",
+      `docker://${new URL(proxyA).host}/private/app:v1`,
+      `oci:${out}:v1`,
+    ]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const layer = image.layers[0];
+    assert.equal((await pulledBlobs(out)).get(layer.digest), layer.size);
+
+    const blobPath = `/v2/private/app/blobs/${layer.digest}`;
+    const basic = `Basic ${btoa("alice:s3cret")}`;
+    for (const proxy of [proxyA, proxyB]) {
+      for (const auth of [null, `Basic ${btoa("alice:wrong")}`]) {
+        const res = await fetch(`${proxy}${blobPath}`, {
+          headers: auth ? { authorization: auth } : {},
+        });
+        const body = await res.text();
+        assert.equal(res.status, 401, `${proxy} auth=${auth}: ${body.slice(0, 200)}`);
+        assert.match(res.headers.get("www-authenticate") ?? "", /^Basic realm="dfly-test"/);
+        assert.ok(body.length < 1000, "an error body, not blob bytes");
+      }
+    }
+    // The agent that never pulled it gets it from its peer once the caller proves access.
+    const ok = await fetch(`${proxyB}${blobPath}`, { headers: { authorization: basic } });
+    const bytes = new Uint8Array(await ok.arrayBuffer());
+    assert.equal(ok.status, 200);
+    assert.equal(bytes.byteLength, layer.size);
+    assert.equal(ok.headers.get("docker-content-digest"), layer.digest);
+    // A blob that is not there: the registry's 404, not ours.
+    const missing = await fetch(`${proxyB}/v2/private/app/blobs/sha256:${"0".repeat(64)}`, {
+      headers: { authorization: basic },
+    });
+    const missingBody = await missing.text();
+    assert.equal(missing.status, 404);
+    assert.match(missingBody, /BLOB_UNKNOWN/);
+  },
+});
+
+Deno.test({
+  name:
+    "HTTP proxy mode: rule-matching URLs through P2P, others forwarded, CONNECT tunnelled, --proxy-allow enforced",
+  ignore: skip !== null,
+  async fn() {
+    await using h = new Harness();
+    const registry = await startRegistry(h);
+    const image = await makeImage(h, [5 * MiB]);
+    await pushImage(h, image, registry, "dfly/tool");
+    const tracker = await startTracker(h);
+    const open = await startAgent(h, "agent-open", tracker.url, "--proxy", "127.0.0.1:0");
+    const strict = await startAgent(
+      h,
+      "agent-strict",
+      tracker.url,
+      "--proxy",
+      "127.0.0.1:0",
+      "--proxy-allow",
+      "registry.example",
+    );
+    const [openProxy, strictProxy] = await Promise.all([open, strict].map(proxyUrlOf));
+    const layer = image.layers[0];
+    const blobUrl = `${registry.url}/v2/dfly/tool/blobs/${layer.digest}`;
+    const manifestUrl = `${registry.url}/v2/dfly/tool/manifests/v1`;
+
+    const viaProxy = (proxy: string) =>
+      Deno.createHttpClient({ proxy: { url: proxy }, poolMaxIdlePerHost: 0 });
+    using client = viaProxy(openProxy);
+    const blob = await fetch(blobUrl, { client });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    assert.equal(blob.status, 200);
+    assert.equal(bytes.byteLength, layer.size);
+    assert.ok(blob.headers.get("x-dfly-task-id"), "the blob went through P2P");
+    const manifest = await fetch(manifestUrl, {
+      client,
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    await manifest.body?.cancel();
+    assert.equal(manifest.status, 200);
+    assert.equal(manifest.headers.get("x-dfly-task-id"), null, "manifests are forwarded");
+
+    // CONNECT: a byte tunnel to the target.
+    const port = Number(new URL(openProxy).port);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(
+      new TextEncoder().encode(
+        `CONNECT ${registry.host} HTTP/1.1\r\nHost: ${registry.host}\r\n\r\n` +
+          `GET /v2/ HTTP/1.1\r\nHost: ${registry.host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let text = "";
+    const buf = new Uint8Array(65536);
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    conn.close();
+    assert.match(text, /^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK/);
+
+    // --proxy-allow: hosts outside it are refused, for plain requests and CONNECT alike.
+    using strictClient = viaProxy(strictProxy);
+    const refused = await fetch(blobUrl, { client: strictClient });
+    assert.equal(refused.status, 403);
+    assert.match((await refused.json()).error, /not in --proxy-allow/);
+    const strictConn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: Number(new URL(strictProxy).port),
+    });
+    await strictConn.write(
+      new TextEncoder().encode(
+        `CONNECT ${registry.host} HTTP/1.1\r\nHost: ${registry.host}\r\n\r\n`,
+      ),
+    );
+    const n = await strictConn.read(buf);
+    strictConn.close();
+    assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 403/);
+  },
+});
