@@ -27,6 +27,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "download a URL through the local agent",
     load: async () => (await import("./get/command.ts")).getCommand,
   },
+  tasks: {
+    summary: "list the tasks of an agent or a tracker",
+    load: async () => (await import("./ops/tasks_command.ts")).tasksCommand,
+  },
+  stat: {
+    summary: "show one task's pieces, holders, peers and rates (tracker)",
+    load: async () => (await import("./ops/stat_command.ts")).statCommand,
+  },
+  version: {
+    summary: "print the dfly version",
+    load: async () => (await import("./ops/version_command.ts")).versionCommand,
+  },
   "containerd-config": {
     summary: "print a containerd hosts.toml that pulls through an agent's --proxy",
     load: async () => (await import("./proxy/containerd_command.ts")).containerdConfigCommand,
