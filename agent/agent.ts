@@ -16,6 +16,8 @@ import { fetchPiece } from "./peer_fetch.ts";
 import { TaskManager } from "./task_manager.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
+import { drainServer, leaveTrackers } from "./graceful_close.ts";
+import { agentReadiness } from "./readiness.ts";
 import { Wakeup } from "./wakeup.ts";
 
 /** A running agent. */
@@ -58,9 +60,11 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     now: () => performance.now(),
     fetchPiece,
   });
+  let stopping = false;
   const app = createAgentApp({
     store,
     manager,
+    readiness: () => agentReadiness(tracker.status(), stopping),
     uploadLimit: new TokenBucket(config.uploadLimit),
     downloadLimit,
     token: config.token,
@@ -95,11 +99,14 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     manager,
     host,
     async close() {
+      stopping = true;
       stopHeartbeat.abort();
       manager.stopAll();
       await heartbeat;
+      // Trackers stop handing this host out as a parent while its uploads drain.
+      await leaveTrackers(() => tracker.leave(store.hostId, store.list().map((t) => t.id)), log);
       await proxy?.shutdown().catch(() => {});
-      await server.shutdown().catch(() => {});
+      await drainServer(server, log);
       await store.close();
     },
   };

@@ -16,6 +16,7 @@ import {
   requireToken,
 } from "../util/http.ts";
 import type { Logger } from "../util/log.ts";
+import { type ReadinessProbe, READY_PATH, readyHandler } from "../util/readiness.ts";
 import { isTaskId, taskId } from "../util/task_id.ts";
 import {
   AGENT_ROUTES,
@@ -48,6 +49,8 @@ export interface AgentAppDeps {
   /** Live count of piece uploads (reported to the tracker as load). */
   uploads: { count: number };
   now(): number;
+  /** Checks behind `/readyz`; always ready when absent. */
+  readiness?: ReadinessProbe;
 }
 
 const PROGRESS_INTERVAL_MS = 200;
@@ -66,9 +69,10 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound(notFound);
-  app.use(requireToken({ token: deps.token, open: ["/healthz"] }));
+  app.use(requireToken({ token: deps.token, open: ["/healthz", READY_PATH] }));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get(READY_PATH, readyHandler(deps.readiness ?? (() => ({}))));
 
   const live = agentGauges({
     store: deps.store,

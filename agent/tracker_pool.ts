@@ -22,7 +22,12 @@ export interface TrackerPoolOptions {
   /** How long a failed tracker goes to the back of every order. */
   retryMs?: number;
   timeoutMs?: number;
+  /** fetch to use (one that trusts `--ca` in TLS swarms). */
+  fetch?: typeof fetch;
 }
+
+/** Task ids per leave request (about 67 bytes each, well under the 1 MiB body limit). */
+const LEAVE_BATCH = 5000;
 
 /** Most tasks whose tracker and digest cursor the pool remembers. */
 const MAX_REMEMBERED_TASKS = 50_000;
@@ -83,6 +88,7 @@ export class TrackerPool implements TrackerApi {
   #taskTracker = new Map<string, { url: string; cursor: number }>();
   #options: TrackerPoolOptions;
   #retryMs: number;
+  #answered = false;
 
   constructor(urls: readonly string[], options: TrackerPoolOptions) {
     this.urls = [...urls];
@@ -92,7 +98,11 @@ export class TrackerPool implements TrackerApi {
     for (const u of urls) {
       this.#clients.set(
         u,
-        new TrackerClient(u, { token: options.token, timeoutMs: options.timeoutMs }),
+        new TrackerClient(u, {
+          token: options.token,
+          timeoutMs: options.timeoutMs,
+          fetch: options.fetch,
+        }),
       );
     }
   }
@@ -118,6 +128,7 @@ export class TrackerPool implements TrackerApi {
   }
 
   #markUp(url: string): void {
+    this.#answered = true;
     if (this.#downUntil.delete(url) && this.urls.length > 1) {
       this.#options.log.info("tracker back", { tracker: url });
     }
@@ -181,15 +192,27 @@ export class TrackerPool implements TrackerApi {
     };
   }
 
-  /** Tells the tracker of each task that this host dropped it. */
+  /**
+   * Tells the trackers that this host dropped these tasks, in batches that
+   * fit a request body. Every tracker hears it: after a failover a task
+   * may be known to more than one.
+   */
   async leave(hostId: string, taskIds: string[]): Promise<void> {
-    const byTracker = new Map<string, string[]>();
-    for (const id of taskIds) {
-      const url = this.#taskTracker.get(id)?.url ?? this.trackerFor(id);
-      byTracker.set(url, [...(byTracker.get(url) ?? []), id]);
+    const batches: string[][] = [];
+    for (let i = 0; i < taskIds.length; i += LEAVE_BATCH) {
+      batches.push(taskIds.slice(i, i + LEAVE_BATCH));
     }
-    await Promise.all(
-      [...byTracker].map(([url, ids]) => this.#clients.get(url)!.leave(hostId, ids)),
-    );
+    await Promise.all(this.urls.map(async (url) => {
+      for (const ids of batches) await this.#clients.get(url)!.leave(hostId, ids);
+    }));
+  }
+
+  /** Trackers that answered their last call, and those that did not. */
+  status(): { up: string[]; down: string[]; answered: boolean } {
+    return {
+      up: this.urls.filter((u) => !this.isDown(u)),
+      down: this.urls.filter((u) => this.isDown(u)),
+      answered: this.#answered,
+    };
   }
 }

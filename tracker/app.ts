@@ -25,6 +25,7 @@ import { DASHBOARD_HTML } from "./dashboard.ts";
 import { addStateGauges, createTrackerMetrics, type TrackerMetrics } from "./metrics.ts";
 import { buildOverview, taskPieceMap } from "./overview.ts";
 import { TrafficBook } from "./traffic.ts";
+import { type ReadinessProbe, READY_PATH, readyHandler } from "../util/readiness.ts";
 
 /** Health check path; the only route open without the token. */
 export const HEALTH_PATH = "/healthz";
@@ -41,6 +42,8 @@ export interface TrackerAppDeps {
   token: string | null;
   /** Metrics to update (the server shares them with its flush timer); a fresh set by default. */
   metrics?: TrackerMetrics;
+  /** Checks behind `/readyz` (db writes, shutdown); always ready when absent. */
+  readiness?: ReadinessProbe;
 }
 
 /** The tracker's Hono app. */
@@ -51,12 +54,15 @@ export function createTrackerApp(deps: TrackerAppDeps): Hono {
   app.onError(errorHandler(log));
   app.notFound(notFound);
   // The dashboard page holds no data; its script sends the token with every JSON call.
-  app.use(requireToken({ token: deps.token, open: [HEALTH_PATH, TRACKER_ROUTES.dashboard] }));
+  app.use(
+    requireToken({ token: deps.token, open: [HEALTH_PATH, READY_PATH, TRACKER_ROUTES.dashboard] }),
+  );
   const metrics = deps.metrics ?? createTrackerMetrics();
   const traffic = new TrafficBook();
   addStateGauges(metrics, state, traffic, DFLY_VERSION);
 
   app.get(HEALTH_PATH, (c) => c.json({ ok: true }));
+  app.get(READY_PATH, readyHandler(deps.readiness ?? (() => ({}))));
 
   app.post(TRACKER_ROUTES.announce, async (c) => {
     const req = parseAnnounceRequest(await readJson(c));

@@ -85,8 +85,14 @@ export async function startTracker(
     log,
     token: config.token,
     metrics,
+    readiness: () => ({
+      // The db was opened and migrated before the app existed; what can fail now is writing.
+      db: flushFailing ? { ok: false, detail: "writes failing" } : { ok: true, detail: "migrated" },
+      serving: stopping ? { ok: false, detail: "shutting down" } : { ok: true, detail: "yes" },
+    }),
   });
   let server: RunningServer;
+  let stopping: Promise<void> | null = null;
   try {
     server = serveApp(app, { listen: config.listen, log });
   } catch (err) {
@@ -96,7 +102,6 @@ export async function startTracker(
     throw err;
   }
 
-  let stopping: Promise<void> | null = null;
   return {
     server,
     state,

@@ -1,0 +1,97 @@
+/**
+ * End-to-end service behaviour: `/readyz` on tracker and agent, and an
+ * agent's SIGTERM — it leaves its tasks at the tracker, lets an upload in
+ * flight finish, saves its store and exits 0; restarted, it still holds the
+ * file. The tracker's SIGTERM saves its state and exits 0.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { Harness } from "./_harness.ts";
+import { getVia, startAgent, startOrigin, startTracker } from "./_swarm.ts";
+
+async function json(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+Deno.test("readyz, and SIGTERM: the agent leaves, finishes its upload, saves, exits 0", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "12MiB");
+  const tracker = await startTracker(h);
+  const ready = await json(`${tracker.url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(ready.body.checks, {
+    db: { ok: true, detail: "migrated" },
+    serving: { ok: true, detail: "yes" },
+  });
+
+  const agent = await startAgent(h, "agent", tracker.url, "--upload-limit", "2MiB");
+  await eventually("agent ready", async () => (await json(`${agent.url}/readyz`)).status === 200);
+  const out = `${await h.tempDir()}/out.bin`;
+  const got = await getVia(h, agent.url, origin.fileUrl, out);
+  const taskUrl = `${tracker.url}/api/v1/tasks/${got.task_id}`;
+  await eventually("the tracker lists the agent", async () => {
+    const peers = (await json(taskUrl)).body.peerList as unknown[];
+    return peers.length === 1;
+  });
+
+  // A 4 MiB piece at 2 MiB/s is still flowing when SIGTERM arrives.
+  const upload = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/0`);
+  assert.equal(upload.status, 200);
+  const reader = upload.body!.getReader();
+  const first = await reader.read();
+  await agent.kill("SIGTERM");
+  const hash = createHash("sha256").update(first.value!);
+  let received = first.value!.byteLength;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    hash.update(r.value);
+    received += r.value.byteLength;
+  }
+  assert.equal(received, 4 * 2 ** 20, "the upload in flight finished");
+  const file = await Deno.open(out);
+  const piece = new Uint8Array(4 * 2 ** 20);
+  let at = 0;
+  while (at < piece.length) at += (await file.read(piece.subarray(at)))!;
+  file.close();
+  assert.equal(hash.digest("hex"), createHash("sha256").update(piece).digest("hex"));
+
+  assert.equal((await agent.status).code, 0, agent.stderr());
+  assert.match(agent.stderr(), /drained/);
+  const peers = (await json(taskUrl)).body.peerList as unknown[];
+  assert.equal(peers.length, 0, "the tracker no longer hands out the stopped agent");
+
+  // Restarted on the same data dir, the agent still holds the whole file.
+  const again = await h.spawn("agent", [
+    "agent",
+    "--listen",
+    "127.0.0.1:0",
+    "--tracker",
+    tracker.url,
+    "--data-dir",
+    agent.dataDir,
+  ]);
+  const task = await json(`${again.url}/api/v1/tasks/${got.task_id}`);
+  assert.equal(task.body.complete, true);
+
+  await tracker.kill("SIGTERM");
+  assert.equal((await tracker.status).code, 0, tracker.stderr());
+  assert.match(tracker.stderr(), /state saved/);
+});
+
+Deno.test("agent readyz says 503 while no tracker was reached", async () => {
+  await using h = new Harness();
+  const agent = await startAgent(h, "lonely", "http://127.0.0.1:9");
+  const res = await json(`${agent.url}/readyz`);
+  assert.equal(res.status, 503);
+  assert.equal(res.body.ready, false);
+  assert.equal((res.body.checks as Record<string, { ok: boolean }>).tracker.ok, false);
+  assert.equal((await json(`${agent.url}/healthz`)).status, 200);
+});
