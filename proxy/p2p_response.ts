@@ -86,10 +86,12 @@ export async function p2pResponse(
     });
   }
   const window: ByteWindow = range ?? { start: 0, end: stored.length };
+  const awaitDoneBeforeLast = digest !== null && range === null;
   if (window.end > window.start) {
     // Nothing is sent before the first needed piece is verified, so falling back is still clean.
     try {
-      await download.waitPiece(coveringPieces(window, stored.pieceSize).first);
+      if (awaitDoneBeforeLast && stored.pieceCount === 1) await download.done;
+      else await download.waitPiece(coveringPieces(window, stored.pieceSize).first);
     } catch (err) {
       return fallback(err);
     }
@@ -111,7 +113,7 @@ export async function p2pResponse(
       stored,
       window,
       // A whole blob's last bytes wait for its sha256 check; a client never sees a wrong blob end.
-      awaitDoneBeforeLast: digest !== null && range === null,
+      awaitDoneBeforeLast,
       resume: (offset) => resumeFromUpstream(request, upstream, headers, offset, stored.length),
       log: deps.log,
     }),

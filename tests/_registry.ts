@@ -36,6 +36,8 @@ export interface TestRegistry {
   /** `127.0.0.1:PORT` */
   host: string;
   url: string;
+  /** Where a blob's bytes sit in the registry's filesystem storage. */
+  blobFile(digest: string): string;
   /** Body bytes the registry wrote for GETs of each blob digest, from its access log. */
   blobEgress(): Map<string, number>;
 }
@@ -100,6 +102,10 @@ ${authYaml}`,
     proc,
     host: `127.0.0.1:${port}`,
     url,
+    blobFile: (digest) => {
+      const hex = digest.replace(/^sha256:/, "");
+      return `${dir}/data/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+    },
     blobEgress: () => blobEgress(proc.stderr() + proc.stdout()),
   };
 }

@@ -260,3 +260,40 @@ Deno.test({
     assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 403/);
   },
 });
+
+Deno.test({
+  name:
+    "mirror: a blob whose bytes do not match its digest is never completed nor handed out whole",
+  ignore: skip !== null,
+  async fn() {
+    await using h = new Harness();
+    const registry = await startRegistry(h);
+    const image = await makeImage(h, [6 * MiB]);
+    await pushImage(h, image, registry, "dfly/bad");
+    const layer = image.layers[0];
+    // Same length, one byte flipped: the registry serves it without noticing.
+    const file = await Deno.open(registry.blobFile(layer.digest), { read: true, write: true });
+    await file.seek(5 * MiB, Deno.SeekMode.Start);
+    await file.write(new Uint8Array([0x5a, 0xa5, 0x5a]));
+    file.close();
+    const tracker = await startTracker(h);
+    const agent = await startAgent(
+      h,
+      "agent",
+      tracker.url,
+      "--proxy",
+      "127.0.0.1:0",
+      "--registry",
+      registry.url,
+    );
+    const proxy = await proxyUrlOf(agent);
+    const res = await fetch(`${proxy}/v2/dfly/bad/blobs/${layer.digest}`);
+    assert.equal(res.status, 200, "headers go out once the first piece is verified");
+    await assert.rejects(res.arrayBuffer(), "the body is cut before its end");
+    const tasks = (await (await fetch(`${agent.url}/api/v1/tasks`)).json()).tasks as {
+      complete: boolean;
+    }[];
+    assert.ok(tasks.every((t) => !t.complete), JSON.stringify(tasks));
+    assert.match(agent.stderr(), /whole-file digest mismatch/);
+  },
+});
