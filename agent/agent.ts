@@ -12,7 +12,8 @@ import { createAgentApp } from "./app.ts";
 import { hostStats } from "./metrics.ts";
 import type { AgentConfig } from "./config.ts";
 import { DEFAULT_DOWNLOAD_CONFIG } from "./download.ts";
-import { fetchPiece } from "./peer_fetch.ts";
+import { pieceFetcher } from "./peer_fetch.ts";
+import { createTransport } from "../util/tls.ts";
 import { TaskManager } from "./task_manager.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
@@ -34,7 +35,9 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const log = createLogger("agent");
   const store = await PieceStore.open(config.dataDir, { log, cacheSize: config.cacheSize });
+  const transport = createTransport({ tls: config.tls !== null, caPath: config.ca ?? undefined });
   const tracker = new TrackerPool(parseTrackerList(config.tracker), {
+    fetch: transport.fetch,
     token: config.token,
     log,
     now: () => performance.now(),
@@ -58,7 +61,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     config: { ...DEFAULT_DOWNLOAD_CONFIG, ...config.download, token: config.token },
     random: Math.random,
     now: () => performance.now(),
-    fetchPiece,
+    fetchPiece: pieceFetcher(transport),
   });
   let stopping = false;
   const app = createAgentApp({
@@ -73,7 +76,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     uploads,
     now: () => performance.now(),
   });
-  const server = serveApp(app, { listen: config.listen, log });
+  const server = serveApp(app, { listen: config.listen, log, tls: config.tls });
   advertise ||= defaultAdvertise(server);
   log.info("agent ready", {
     host: store.hostId,

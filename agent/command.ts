@@ -27,6 +27,10 @@ Options:
   --token T              shared secret for tracker and agent calls (or DFLY_TOKEN)
   --log-level LEVEL      debug, info, warn or error (default info)
   --log-format FORMAT    text (default) or json: one JSON object per line
+  --tls-cert FILE        serve HTTPS with this PEM certificate chain (with --tls-key);
+                         peers are then asked over HTTPS as well
+  --tls-key FILE         PEM private key of --tls-cert
+  --ca FILE              PEM CA to trust for the tracker and peers (besides the system's)
 ${PROXY_USAGE}
   -h, --help             show this help`;
 

@@ -10,6 +10,7 @@ import { isAddr } from "../wire.ts";
 import type { DownloadConfig } from "./download.ts";
 import { PROXY_OPTIONS, type ProxyConfig, proxyConfigFromFlags } from "../proxy/config.ts";
 import { parseTrackerList } from "./tracker_pool.ts";
+import { loadTlsFiles, readPem, type TlsFiles } from "../util/tls.ts";
 
 /** Everything an agent is configured with. */
 export interface AgentConfig {
@@ -37,6 +38,10 @@ export interface AgentConfig {
   download: Partial<DownloadConfig>;
   /** Registry mirror / HTTP proxy (`--proxy`); null runs none. */
   proxy: ProxyConfig | null;
+  /** Serve HTTPS with this certificate and key; peers are then asked over HTTPS too. */
+  tls: TlsFiles | null;
+  /** CA file trusted for calls to the tracker and to peers (`--ca`). */
+  ca: string | null;
 }
 
 /** Defaults of {@link AgentConfig}. */
@@ -53,6 +58,8 @@ export const AGENT_DEFAULTS: AgentConfig = {
   token: null,
   download: {},
   proxy: null,
+  tls: null,
+  ca: null,
 };
 
 /** parseArgs option specs of `dfly agent`. */
@@ -69,6 +76,9 @@ export const AGENT_OPTIONS = {
   token: { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  ca: { type: "string" },
   ...PROXY_OPTIONS,
 } as const;
 
@@ -105,5 +115,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     token: str("token") ?? Deno.env.get("DFLY_TOKEN") ?? null,
     download: {},
     proxy: proxyConfigFromFlags(values),
+    tls: loadTlsFiles(str("tls-cert"), str("tls-key")),
+    ca: str("ca") === undefined ? null : (readPem("ca", str("ca")!), str("ca")!),
   };
 }

@@ -5,6 +5,7 @@
 import { DflyError } from "../errors.ts";
 import { type FailureReason, TOKEN_HEADER } from "../wire.ts";
 import { reachError } from "./source.ts";
+import { PLAIN_TRANSPORT, type Transport } from "../util/tls.ts";
 
 /** A parent could not serve a piece. */
 export class PeerError extends DflyError {
@@ -26,8 +27,25 @@ export interface FetchPieceOptions {
   headersTimeoutMs: number;
 }
 
-/** Fetches piece `index` of `taskId` from the agent at `addr`; returns its body. */
-export async function fetchPiece(
+/** Fetches piece `index` of `taskId` from the agent at `addr` over plain HTTP; returns its body. */
+export function fetchPiece(
+  addr: string,
+  taskId: string,
+  index: number,
+  options: FetchPieceOptions,
+): Promise<ReadableStream<Uint8Array>> {
+  return fetchPieceWith(PLAIN_TRANSPORT, addr, taskId, index, options);
+}
+
+/** {@link fetchPiece} over `transport` (HTTPS with `--ca` in TLS swarms). */
+export function pieceFetcher(transport: Transport): typeof fetchPiece {
+  return function fetchPieceOver(addr, taskId, index, options) {
+    return fetchPieceWith(transport, addr, taskId, index, options);
+  };
+}
+
+async function fetchPieceWith(
+  transport: Transport,
   addr: string,
   taskId: string,
   index: number,
@@ -38,7 +56,7 @@ export async function fetchPiece(
   const timeout = AbortSignal.timeout(options.headersTimeoutMs);
   let res: Response;
   try {
-    res = await fetch(`http://${addr}/api/v1/pieces/${taskId}/${index}`, {
+    res = await transport.fetch(`${transport.scheme}://${addr}/api/v1/pieces/${taskId}/${index}`, {
       headers,
       signal: AbortSignal.any([options.signal, timeout]),
     });

@@ -35,6 +35,8 @@ export interface TrackerApi {
 export interface TrackerClientOptions {
   token: string | null;
   timeoutMs?: number;
+  /** fetch to use (one that trusts `--ca` in TLS swarms); the global one by default. */
+  fetch?: typeof fetch;
 }
 
 /** HTTP client of one tracker. */
@@ -42,11 +44,13 @@ export class TrackerClient implements TrackerApi {
   readonly url: string;
   #token: string | null;
   #timeoutMs: number;
+  #fetch: typeof fetch;
 
   constructor(url: string, options: TrackerClientOptions) {
     this.url = url.replace(/\/+$/, "");
     this.#token = options.token;
     this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
   async #post(path: string, body: unknown): Promise<unknown> {
@@ -54,7 +58,7 @@ export class TrackerClient implements TrackerApi {
     if (this.#token) headers[TOKEN_HEADER] = this.#token;
     let res: Response;
     try {
-      res = await fetch(this.url + path, {
+      res = await this.#fetch(this.url + path, {
         method: "POST",
         headers,
         body: JSON.stringify(body),

@@ -26,6 +26,8 @@ export interface AgentClientOptions {
   agent: string;
   token: string | null;
   signal?: AbortSignal;
+  /** fetch to use (one that trusts `--ca` for an https agent); the global one by default. */
+  fetch?: typeof fetch;
 }
 
 /** Talks to one agent's download API. */
@@ -33,11 +35,13 @@ export class AgentClient {
   readonly agent: string;
   readonly #token: string | null;
   readonly #signal?: AbortSignal;
+  readonly #fetchImpl: typeof fetch;
 
   constructor(options: AgentClientOptions) {
     this.agent = options.agent;
     this.#token = options.token;
     this.#signal = options.signal;
+    this.#fetchImpl = options.fetch ?? globalThis.fetch;
   }
 
   /** POSTs a download; resolves to a 2xx response whose body is still unread. */
@@ -87,7 +91,11 @@ export class AgentClient {
     if (this.#token) headers.set(TOKEN_HEADER, this.#token);
     let res: Response;
     try {
-      res = await fetch(`${this.agent}${path}`, { ...init, headers, signal: this.#signal });
+      res = await this.#fetchImpl(`${this.agent}${path}`, {
+        ...init,
+        headers,
+        signal: this.#signal,
+      });
     } catch (err) {
       if (this.#signal?.aborted) throw this.#signal.reason;
       const failure = describeFetchError(err);

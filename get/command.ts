@@ -24,6 +24,7 @@ Options:
   --no-progress          no progress bar
   --json                 print one JSON object with the outcome (stderr when -o -)
   --token T              shared secret for the agent (or DFLY_TOKEN)
+  --ca FILE              PEM CA to trust for an https:// agent
   -h, --help             show this help
 
 Without a reachable agent, dfly get says so and downloads straight from the source.`;
@@ -74,10 +75,11 @@ export const getCommand: Command = {
     "no-progress": { type: "boolean" },
     json: { type: "boolean" },
     token: { type: "string" },
+    ca: { type: "string" },
   },
   allowPositionals: true,
   // Per-host settings only; what to fetch and where to put it stays per run.
-  configKeys: ["agent", "token", "p2p-only", "no-progress"],
+  configKeys: ["agent", "token", "p2p-only", "no-progress", "ca"],
   async run(values: FlagValues, positionals: string[]): Promise<number> {
     const options = parseGetOptions(values, positionals, { cwd: Deno.cwd(), token: envToken() });
     const controller = new AbortController();

@@ -32,6 +32,8 @@ export interface GetOptions {
   json: boolean;
   /** Shared secret sent to the agent, or null. */
   token: string | null;
+  /** PEM CA file trusted for an https agent (`--ca`), or null. */
+  ca: string | null;
 }
 
 /** Where {@link parseGetOptions} reads what is not on the command line. */
@@ -84,6 +86,7 @@ export function parseGetOptions(
     progress: values["no-progress"] !== true && !json,
     json,
     token: text(values.token) || env.token || null,
+    ca: text(values.ca) ?? null,
   };
 }
 

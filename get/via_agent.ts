@@ -13,6 +13,7 @@ import { DflyError } from "../errors.ts";
 import type { DownloadEvent, DownloadRequest } from "../wire.ts";
 import { TASK_ID_HEADER } from "../wire.ts";
 import { taskId as computeTaskId } from "../util/task_id.ts";
+import { createTransport } from "../util/tls.ts";
 import { AgentClient } from "./agent_client.ts";
 import { parseDownloadEvent } from "./download_event.ts";
 import { NdjsonStream } from "./ndjson_stream.ts";
@@ -38,7 +39,12 @@ export async function getViaAgent(
   progress: ProgressSink,
   signal: AbortSignal,
 ): Promise<AgentOutcome> {
-  const client = new AgentClient({ agent: options.agent, token: options.token, signal });
+  const client = new AgentClient({
+    agent: options.agent,
+    token: options.token,
+    signal,
+    fetch: options.ca ? createTransport({ tls: true, caPath: options.ca }).fetch : undefined,
+  });
   const output = options.output;
   const stream = (openSink: () => Promise<OutputSink> | OutputSink) =>
     streamViaAgent({ client, options, progress, signal, openSink });

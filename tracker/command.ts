@@ -25,6 +25,9 @@ Options:
                         to the source itself (default 3s)
   --log-level LEVEL     debug, info, warn or error (default info)
   --log-format FORMAT   text (default) or json: one JSON object per line
+  --tls-cert FILE       serve HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key FILE        PEM private key of --tls-cert
+  --ca FILE             PEM CA to trust when calling seeds over HTTPS
   -h, --help            show this help`;
 
 /** The `dfly tracker` subcommand. */

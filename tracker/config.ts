@@ -5,6 +5,7 @@
 import { type FlagValues, UsageError } from "../cli.ts";
 import { parseListen } from "../util/http.ts";
 import { type LogLevel, parseLogLevel } from "../util/log.ts";
+import { loadTlsFiles, readPem, type TlsFiles } from "../util/tls.ts";
 import { parseDuration } from "../util/units.ts";
 
 /** Everything a tracker is configured with. */
@@ -26,6 +27,10 @@ export interface TrackerConfig {
   flushMs: number;
   /** How often expired hosts are swept. */
   sweepMs: number;
+  /** Serve HTTPS with this certificate and key (`--tls-cert`, `--tls-key`). */
+  tls: TlsFiles | null;
+  /** CA file trusted for calls to seeds (`--ca`); null uses the system roots. */
+  ca: string | null;
 }
 
 /** Defaults of {@link TrackerConfig}. */
@@ -39,6 +44,8 @@ export const TRACKER_DEFAULTS: TrackerConfig = {
   logLevel: "info",
   flushMs: 200,
   sweepMs: 1000,
+  tls: null,
+  ca: null,
 };
 
 /** Fills in the defaults of a partial config. */
@@ -56,6 +63,9 @@ export const TRACKER_OPTIONS = {
   "seed-grace": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  ca: { type: "string" },
 } as const;
 
 /** Builds the config from parsed flags and `DFLY_TOKEN`; throws UsageError on bad values. */
@@ -93,6 +103,8 @@ export function trackerConfigFromFlags(
     }),
     seedGraceMs: flag("seed-grace", d.seedGraceMs, parseDuration),
     logLevel: flag("log-level", d.logLevel, parseLogLevel),
+    tls: loadTlsFiles(str("tls-cert"), str("tls-key")),
+    ca: str("ca") === undefined ? null : (readPem("ca", str("ca")!), str("ca")!),
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
+import { PLAIN_TRANSPORT, type Transport } from "../util/tls.ts";
 import { AGENT_ROUTES, type SeedRequest, TOKEN_HEADER } from "../wire.ts";
 
 /** Sends a seed after a task; never throws, never waits. */
@@ -15,15 +16,17 @@ export interface SeedTriggerOptions {
   log: Logger;
   /** Give up on the POST after this long (default 2 s). */
   timeoutMs?: number;
+  /** Scheme and fetch for seeds (TLS swarms); plain HTTP by default. */
+  transport?: Transport;
 }
 
-/** A {@link TriggerSeed} that POSTs to `http://{addr}/api/v1/seed`. */
+/** A {@link TriggerSeed} that POSTs to `http(s)://{addr}/api/v1/seed`. */
 export function createSeedTrigger(options: SeedTriggerOptions): TriggerSeed {
-  const { token, log, timeoutMs = 2000 } = options;
+  const { token, log, timeoutMs = 2000, transport = PLAIN_TRANSPORT } = options;
   return function triggerSeed(seed, request) {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (token) headers[TOKEN_HEADER] = token;
-    fetch(`http://${seed.addr}${AGENT_ROUTES.seed}`, {
+    transport.fetch(`${transport.scheme}://${seed.addr}${AGENT_ROUTES.seed}`, {
       method: "POST",
       headers,
       body: JSON.stringify(request),

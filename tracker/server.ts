@@ -6,6 +6,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import { type RunningServer, serveApp } from "../util/http.ts";
+import { createTransport } from "../util/tls.ts";
 import type { Logger } from "../util/log.ts";
 import { createTrackerApp } from "./app.ts";
 import type { TrackerConfig } from "./config.ts";
@@ -81,7 +82,11 @@ export async function startTracker(
   const app = createTrackerApp({
     state,
     now,
-    triggerSeed: createSeedTrigger({ token: config.token, log }),
+    triggerSeed: createSeedTrigger({
+      token: config.token,
+      log,
+      transport: createTransport({ tls: config.tls !== null, caPath: config.ca ?? undefined }),
+    }),
     log,
     token: config.token,
     metrics,
@@ -94,7 +99,7 @@ export async function startTracker(
   let server: RunningServer;
   let stopping: Promise<void> | null = null;
   try {
-    server = serveApp(app, { listen: config.listen, log });
+    server = serveApp(app, { listen: config.listen, log, tls: config.tls });
   } catch (err) {
     clearInterval(flushTimer);
     clearInterval(sweepTimer);

@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import { DflyError, errorMessage, WireError } from "../errors.ts";
 import { MAX_JSON_BODY, TOKEN_HEADER } from "../wire.ts";
 import type { Logger } from "./log.ts";
+import type { TlsFiles } from "./tls.ts";
 
 /** Options of {@link requireToken}. */
 export interface RequireTokenOptions {
@@ -114,6 +115,8 @@ export interface RunningServer {
 export interface ServeAppOptions {
   listen: string;
   log: Logger;
+  /** Serve HTTPS with this certificate and key (`--tls-cert`, `--tls-key`). */
+  tls?: TlsFiles | null;
 }
 
 /** Starts `Deno.serve` for `app` and logs `listening url=…`. */
@@ -122,6 +125,7 @@ export function serveApp(app: Hono, options: ServeAppOptions): RunningServer {
   const server = Deno.serve({
     hostname,
     port,
+    ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     onListen: () => {},
     onError: (err) => {
       options.log.error("internal error", { error: errorMessage(err) });
@@ -131,7 +135,7 @@ export function serveApp(app: Hono, options: ServeAppOptions): RunningServer {
   const addr = server.addr as Deno.NetAddr;
   const shown = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname;
   const host = shown.includes(":") ? `[${shown}]` : shown;
-  const url = `http://${host}:${addr.port}`;
+  const url = `${options.tls ? "https" : "http"}://${host}:${addr.port}`;
   options.log.info("listening", { url });
   return {
     url,
