@@ -17,6 +17,7 @@ import { createTransport } from "../util/tls.ts";
 import { TaskManager } from "./task_manager.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
+import { resolveTrackerAddrs, seedAllowed } from "./seed_guard.ts";
 import { drainServer, leaveTrackers } from "./graceful_close.ts";
 import { agentReadiness } from "./readiness.ts";
 import { Wakeup } from "./wakeup.ts";
@@ -64,6 +65,10 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     fetchPiece: pieceFetcher(transport),
   });
   let stopping = false;
+  // Without --token, only the tracker may send this seed after a URL.
+  const trackerAddrs = config.seed && !config.token
+    ? await resolveTrackerAddrs(parseTrackerList(config.tracker))
+    : new Set<string>();
   const app = createAgentApp({
     store,
     manager,
@@ -73,6 +78,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     token: config.token,
     log,
     seed: config.seed,
+    seedAllowed: (remote) => seedAllowed({ remote, token: config.token !== null, trackerAddrs }),
     uploads,
     now: () => performance.now(),
   });

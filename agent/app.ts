@@ -46,6 +46,8 @@ export interface AgentAppDeps {
   log: Logger;
   /** True for a seed agent: only seeds accept seed triggers. */
   seed: boolean;
+  /** Whether a seed trigger from this remote address is accepted (all when absent). */
+  seedAllowed?: (remote: string | null) => boolean;
   /** Live count of piece uploads (reported to the tracker as load). */
   uploads: { count: number };
   now(): number;
@@ -121,6 +123,9 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
 
   app.post(AGENT_ROUTES.seed, async (c) => {
     if (!deps.seed) throw new DflyError("This agent is not a seed", "not_seed", 403);
+    if (deps.seedAllowed && !deps.seedAllowed(remoteAddress(c))) {
+      throw new DflyError("Seed requests are taken from the tracker only", "forbidden", 403);
+    }
     const req = parseSeedRequest(await readJson(c));
     deps.manager.ensure({
       id: req.taskId,

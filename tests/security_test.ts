@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { taskId } from "../util/task_id.ts";
 import { AGENT_ROUTES, TRACKER_ROUTES } from "../wire.ts";
 import { Harness } from "./_harness.ts";
+import { waitFor } from "./_fault.ts";
 import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_swarm.ts";
 
 /** Every route of `routes` with its parameters filled, and the method it takes. */
@@ -256,4 +257,43 @@ Deno.test("credentials: -H headers reach the source only — not logs, tracker s
     const bytes = await Deno.readFile(file);
     assert.ok(!new TextDecoder().decode(bytes).includes(needle), `${file} holds the credential`);
   }
+});
+
+Deno.test("seed route: a seed takes fetch requests only from its tracker (or with the token)", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "1MiB");
+  const body = JSON.stringify({
+    taskId: taskId({ url: origin.fileUrl, tag: "", filter: [] }),
+    url: origin.fileUrl,
+    tag: "",
+  });
+  const post = (url: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/v1/seed`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
+  // Its tracker lives elsewhere (10.255.255.1): a caller on this host is just some peer.
+  const elsewhere = await startAgent(h, "seed", "http://10.255.255.1:8002", "--seed");
+  const refused = await post(elsewhere.url);
+  assert.equal(refused.status, 403);
+  assert.match((await refused.json()).error, /tracker only/);
+  // With --token the token decides, wherever the tracker is.
+  const tokened = await startAgent(
+    h,
+    "tokened",
+    "http://10.255.255.1:8002",
+    "--seed",
+    "--token",
+    "t0k",
+  );
+  assert.equal((await post(tokened.url)).status, 401);
+  const accepted = await post(tokened.url, { "x-dfly-token": "t0k" });
+  assert.equal(accepted.status, 202);
+  await accepted.body?.cancel();
+  await waitFor(
+    "the seed to fetch from the origin",
+    async () => await origin.bytesSent() > 0,
+    15_000,
+  );
 });
