@@ -409,7 +409,7 @@ export class TaskDownload {
   #schedule(): void {
     const st = this.#state;
     if (st.pieceCount === null || !this.stored) return;
-    const view = st.view();
+    const view = { ...st.view(), wanted: (i: number) => this.#waiters.has(i) };
     if (st.backToSource || this.#trackerDown || this.#fallbackSource) {
       this.#startSourceRuns(view.availability);
     }

@@ -13,6 +13,8 @@ export interface PieceView {
   inFlight(index: number): number;
   /** Known parents that hold the piece and whose digest is known (0 = cannot fetch from peers). */
   availability(index: number): number;
+  /** A caller is waiting for this piece right now (a stream in order): it goes first. */
+  wanted?(index: number): boolean;
 }
 
 /** Options of {@link orderPieces}. */
@@ -71,6 +73,9 @@ export function orderPieces(view: PieceView, options: OrderPiecesOptions): Piece
         view.availability(a) - view.availability(b) || keys.get(a)! - keys.get(b)!
       );
     }
+    // Streaming readers wait on one piece at a time; serving it first is their time to first byte.
+    const wanted = view.wanted;
+    if (wanted) fresh.sort((a, b) => Number(wanted(b)) - Number(wanted(a)));
     return { pieces: fresh, endgame: false };
   }
   duplicable.sort((a, b) => view.inFlight(a) - view.inFlight(b) || a - b);

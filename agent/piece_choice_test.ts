@@ -61,3 +61,17 @@ Deno.test("orderPieces() returns nothing when everything is held", () => {
   const order = orderPieces(view([1, 1], [0, 1]), opts);
   assert.deepEqual(order, { pieces: [], endgame: false });
 });
+
+Deno.test("orderPieces() puts pieces a caller waits for first, even during the random start", () => {
+  for (let seed = 0; seed < 20; seed++) {
+    const order = orderPieces({
+      pieceCount: 8,
+      have: () => false,
+      inFlight: () => 0,
+      availability: () => 2,
+      wanted: (i) => i === 5,
+    }, { randomFirst: 4, maxDuplicates: 2, random: Math.random });
+    assert.equal(order.pieces[0], 5);
+    assert.equal(order.pieces.length, 8);
+  }
+});

@@ -135,12 +135,7 @@ async function writeResponse(
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (!res.write(value)) {
-        await new Promise<void>((resolve) => {
-          res.once("drain", resolve);
-          res.once("close", resolve);
-        });
-      }
+      if (!res.write(value)) await drained(res);
       if (aborted.aborted) return;
     }
     res.end();
@@ -151,6 +146,19 @@ async function writeResponse(
   } finally {
     aborted.removeEventListener("abort", onAbort);
   }
+}
+
+/** Resolves when `res` can take more bytes or has closed. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** `CONNECT host:port`: a byte tunnel, no interception. */
