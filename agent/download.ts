@@ -25,7 +25,7 @@ import type { FailureReason, HostInfo, TaskMeta } from "../wire.ts";
 import { chooseParent } from "./parent_choice.ts";
 import { type FetchPieceOptions, PeerError } from "./peer_fetch.ts";
 import { orderPieces } from "./piece_choice.ts";
-import { changed, openSource, type SourceInfo, type SourceResponse } from "./source.ts";
+import { changed, openSource, reachError, type SourceInfo, type SourceResponse } from "./source.ts";
 import { IdleTimeoutError, IdleTimeoutStream } from "./stages/idle_timeout_stream.ts";
 import { PieceFileSink } from "./stages/piece_file_sink.ts";
 import { PieceHashStream } from "./stages/piece_hash_stream.ts";
@@ -521,7 +521,12 @@ export class TaskDownload {
 
   /** Turns a source failure into the error to report and throw. */
   #sourceFailed(err: unknown): Error {
-    const error = err instanceof Error ? err : new Error(String(err));
+    // A body that breaks off (reset, short) surfaces as a bare fetch error: say it was the source.
+    const error = err instanceof DflyError ? err : new SourceError(
+      `lost the connection to the source of ${this.request.url} (${reachError(err)})`,
+      undefined,
+      { cause: err },
+    );
     this.#sourceError = errorMessage(error);
     this.#announceWake.notify();
     return error;

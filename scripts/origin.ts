@@ -11,6 +11,10 @@
  *
  * It logs `origin file url=… path=… size=… sha256=…` and then
  * `listening url=…` (the base URL) on stderr.
+ *
+ * For fault tests it can misbehave (see {@link OriginFaults}): answer an error
+ * status, reset the connection or end the body short mid-response, or turn
+ * into a new version of the file (new bytes, ETag and Last-Modified).
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
@@ -33,6 +37,22 @@ export interface OriginOptions {
   /** The file's sha256 hex when already known (skips hashing it). */
   sha256?: string;
   log?: Logger;
+  /** Ways to misbehave, for fault tests. */
+  faults?: OriginFaults;
+}
+
+/** How a faulty origin misbehaves on file GETs (each field off when absent). */
+export interface OriginFaults {
+  /** Answer every file request with this status. */
+  failStatus?: number;
+  /** Reset the connection after this many body bytes of a response. */
+  resetAfter?: number;
+  /** End the body this many bytes before its Content-Length (a clean close). */
+  shortBy?: number;
+  /** Only the first N file GETs get `resetAfter`/`shortBy` (all when absent). */
+  faultyRequests?: number;
+  /** After N file GETs the file changes: every byte differs, new ETag and Last-Modified. */
+  changeAfter?: number;
 }
 
 /** Counters behind `GET /_stats`. */
@@ -134,6 +154,8 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
   const lastModified = (info.mtime ?? new Date()).toUTCString();
   const stats: OriginStats = { bytesSent: 0, requests: 0 };
   const required = options.requireHeader ?? null;
+  const faults = options.faults ?? {};
+  let gets = 0;
 
   const serveFile = async (req: Request): Promise<Response> => {
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -143,11 +165,19 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     if (required && req.headers.get(required[0]) !== required[1]) {
       return new Response(`missing header ${required[0]}\n`, { status: 401 });
     }
+    if (faults.failStatus !== undefined) {
+      return new Response(`failing on purpose\n`, { status: faults.failStatus });
+    }
+    const getIndex = req.method === "GET" ? gets++ : gets;
+    const changed = faults.changeAfter !== undefined && getIndex >= faults.changeAfter;
+    const faulty = faults.faultyRequests === undefined || getIndex < faults.faultyRequests;
     const headers = new Headers({
       "accept-ranges": "bytes",
       "content-type": "application/octet-stream",
-      etag,
-      "last-modified": lastModified,
+      etag: changed ? `"${sha256.slice(0, 31)}v2"` : etag,
+      "last-modified": changed
+        ? new Date(Date.parse(lastModified) + 86_400_000).toUTCString()
+        : lastModified,
     });
     const ifRange = req.headers.get("if-range");
     const range = ifRange !== null && ifRange !== etag && ifRange !== lastModified
@@ -162,7 +192,13 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     if (range) headers.set("content-range", `bytes ${start}-${end - 1}/${size}`);
     const status = range ? 206 : 200;
     if (req.method === "HEAD") return new Response(null, { status, headers });
-    const body = await fileBody(options.file, start, end, (n) => stats.bytesSent += n);
+    let body = await fileBody(options.file, start, end, (n) => stats.bytesSent += n);
+    if (changed) body = body.pipeThrough(flipBytes());
+    if (faulty && faults.resetAfter !== undefined) {
+      body = body.pipeThrough(cutAfter(faults.resetAfter, "reset"));
+    } else if (faulty && faults.shortBy !== undefined) {
+      body = body.pipeThrough(cutAfter(Math.max(0, end - start - faults.shortBy), "close"));
+    }
     return new Response(body, { status, headers });
   };
 
@@ -187,6 +223,30 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     stats: () => ({ ...stats }),
     close: () => server.shutdown(),
   };
+}
+
+/** The "new version" of the file: every byte XOR 0x5a. */
+function flipBytes(): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk.map((b) => b ^ 0x5a));
+    },
+  });
+}
+
+/** Passes `limit` bytes, then errors the body (connection reset) or ends it early. */
+function cutAfter(limit: number, how: "reset" | "close"): TransformStream<Uint8Array, Uint8Array> {
+  let left = limit;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (left <= 0) return;
+      controller.enqueue(chunk.subarray(0, left));
+      left -= Math.min(left, chunk.byteLength);
+      if (left > 0) return;
+      if (how === "reset") controller.error(new Error("origin fault: connection reset"));
+      else controller.terminate();
+    },
+  });
 }
 
 /** Streams bytes `[start, end)` of `path`, reading only as fast as the client takes them. */
@@ -243,6 +303,12 @@ Options:
                            give one when the origin may be killed with SIGKILL)
   --path /URL/PATH         URL path of the file (default /file.bin with --size, else /NAME)
   --require-header 'N: v'  answer 401 to file requests without this header
+  --fail-status CODE       fault: answer every file request with CODE
+  --reset-after SIZE       fault: reset the connection after SIZE body bytes
+  --short-by SIZE          fault: end each body SIZE bytes before its Content-Length
+  --faulty-requests N      fault: only the first N GETs get --reset-after/--short-by
+  --change-after N         fault: after N GETs the file is a new version (bytes, ETag,
+                           Last-Modified all change)
   -h, --help               show this help
 
 GET /_stats answers {"bytesSent", "requests"}.`;
@@ -258,6 +324,11 @@ async function main(args: string[]): Promise<number> {
       dir: { type: "string" },
       path: { type: "string" },
       "require-header": { type: "string" },
+      "fail-status": { type: "string" },
+      "reset-after": { type: "string" },
+      "short-by": { type: "string" },
+      "faulty-requests": { type: "string" },
+      "change-after": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -291,6 +362,7 @@ async function main(args: string[]): Promise<number> {
       requireHeader: values["require-header"] ? parseHeader(values["require-header"]) : null,
       sha256,
       log,
+      faults: faultsFromFlags(values),
     });
     await new Promise<void>((resolve) => {
       for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, resolve);
@@ -300,6 +372,24 @@ async function main(args: string[]): Promise<number> {
     if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   }
   return 0;
+}
+
+function faultsFromFlags(values: Record<string, unknown>): OriginFaults {
+  const text = (name: string) => values[name] as string | undefined;
+  const count = (name: string) => {
+    const t = text(name);
+    if (t === undefined) return undefined;
+    if (!/^\d+$/.test(t)) throw new RangeError(`--${name} must be a whole number, not "${t}"`);
+    return Number(t);
+  };
+  const size = (name: string) => text(name) === undefined ? undefined : parseSize(text(name)!);
+  return {
+    failStatus: count("fail-status"),
+    resetAfter: size("reset-after"),
+    shortBy: size("short-by"),
+    faultyRequests: count("faulty-requests"),
+    changeAfter: count("change-after"),
+  };
 }
 
 if (import.meta.main) {
