@@ -27,6 +27,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "download a URL through the local agent",
     load: async () => (await import("./get/command.ts")).getCommand,
   },
+  cache: {
+    summary: "list, remove or collect tasks in the local agent's cache",
+    load: async () => (await import("./cache/command.ts")).cacheCommand,
+  },
+  import: {
+    summary: "put a local file into the swarm under a name",
+    load: async () => (await import("./cache/import_command.ts")).importCommand,
+  },
+  export: {
+    summary: "fetch a file imported elsewhere by its name",
+    load: async () => (await import("./cache/export_command.ts")).exportCommand,
+  },
   tasks: {
     summary: "list the tasks of an agent or a tracker",
     load: async () => (await import("./ops/tasks_command.ts")).tasksCommand,

@@ -20,6 +20,7 @@ import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
 import { resolveTrackerAddrs, seedAllowed } from "./seed_guard.ts";
 import { drainServer, leaveTrackers } from "./graceful_close.ts";
 import { agentReadiness } from "./readiness.ts";
+import { mountCacheRoutes, startCacheSweep } from "./cache_routes.ts";
 import { Wakeup } from "./wakeup.ts";
 
 /** A running agent. */
@@ -82,6 +83,17 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     uploads,
     now: () => performance.now(),
   });
+  const cacheDeps = {
+    store,
+    manager,
+    tracker,
+    host,
+    log,
+    ttlMs: config.cacheTtlMs,
+    now: Date.now,
+  };
+  mountCacheRoutes(app, cacheDeps);
+  const stopCacheSweep = startCacheSweep(cacheDeps);
   const server = serveApp(app, { listen: config.listen, log, tls: config.tls });
   advertise ||= defaultAdvertise(server);
   log.info("agent ready", {
@@ -110,6 +122,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     async close() {
       stopping = true;
       stopHeartbeat.abort();
+      stopCacheSweep();
       manager.stopAll();
       await heartbeat;
       // Trackers stop handing this host out as a parent while its uploads drain.

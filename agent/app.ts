@@ -29,6 +29,7 @@ import {
 } from "../wire.ts";
 import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
 import { DFLY_VERSION } from "../util/version.ts";
+import { importName } from "../wire_ops.ts";
 import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
@@ -149,7 +150,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       url: req.url,
       tag: req.tag,
       headers: req.headers,
-      private: req.headers.length > 0,
+      // Credentials, or a named import: either way no seed can fetch it from a source.
+      private: req.headers.length > 0 || importName(req.url) !== null,
     });
     if (req.output === null) return await streamContent(download, id);
     return progressStream(deps, download, req, id);

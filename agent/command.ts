@@ -23,6 +23,8 @@ Options:
   --download-limit RATE  host-wide download limit, e.g. 100MiB, 800Mbit, 0 = none (default 100MiB)
   --upload-limit RATE    host-wide upload limit (default 100MiB)
   --cache-size SIZE      piece cache quota, e.g. 20GiB, 0 = none (default 20GiB)
+  --cache-ttl DURATION   remove finished tasks unread for this long, e.g. 168h (default 0 = keep
+                         until the quota needs room)
   --idc NAME             location label; peers with the same label are preferred
   --token T              shared secret for tracker and agent calls (or DFLY_TOKEN)
   --log-level LEVEL      debug, info, warn or error (default info)

@@ -5,7 +5,7 @@
 import { UsageError } from "../cli.ts";
 import type { FlagValues } from "../cli.ts";
 import { parseListen } from "../util/http.ts";
-import { parseRate, parseSize } from "../util/units.ts";
+import { parseDuration, parseRate, parseSize } from "../util/units.ts";
 import { isAddr } from "../wire.ts";
 import type { DownloadConfig } from "./download.ts";
 import { PROXY_OPTIONS, type ProxyConfig, proxyConfigFromFlags } from "../proxy/config.ts";
@@ -30,6 +30,8 @@ export interface AgentConfig {
   uploadLimit: number;
   /** Cache quota in bytes; 0 is none. */
   cacheSize: number;
+  /** Finished tasks unread for this long are removed; 0 keeps them until the quota needs room. */
+  cacheTtlMs: number;
   /** Location label; parents with the same label are preferred. */
   idc: string;
   /** Shared secret for every tracker and agent call. */
@@ -54,6 +56,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   downloadLimit: parseRate("100MiB"),
   uploadLimit: parseRate("100MiB"),
   cacheSize: parseSize("20GiB"),
+  cacheTtlMs: 0,
   idc: "",
   token: null,
   download: {},
@@ -72,6 +75,7 @@ export const AGENT_OPTIONS = {
   "download-limit": { type: "string" },
   "upload-limit": { type: "string" },
   "cache-size": { type: "string" },
+  "cache-ttl": { type: "string" },
   idc: { type: "string" },
   token: { type: "string" },
   "log-level": { type: "string" },
@@ -111,6 +115,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     downloadLimit: wrap("download-limit", () => parseRate(str("download-limit") ?? "100MiB")),
     uploadLimit: wrap("upload-limit", () => parseRate(str("upload-limit") ?? "100MiB")),
     cacheSize: wrap("cache-size", () => parseSize(str("cache-size") ?? "20GiB")),
+    cacheTtlMs: wrap("cache-ttl", () => parseDuration(str("cache-ttl") ?? "0s")),
     idc,
     token: str("token") ?? Deno.env.get("DFLY_TOKEN") ?? null,
     download: {},
