@@ -46,3 +46,13 @@ Deno.test("TokenBucket.take() holds real throughput within 10% over 2 s", async 
   const measured = sent / seconds;
   assert.ok(Math.abs(measured - rate) / rate < 0.1, `measured ${measured} B/s vs ${rate} B/s`);
 });
+
+Deno.test("TokenBucket counts the reservations that had to wait, and how long (for /metrics)", () => {
+  let t = 0;
+  const bucket = new TokenBucket(1000, { burst: 100, now: () => t });
+  bucket.reserve(100);
+  assert.deepEqual([bucket.waits, bucket.waitedMs], [0, 0]);
+  bucket.reserve(500);
+  bucket.reserve(250);
+  assert.deepEqual([bucket.waits, bucket.waitedMs], [2, 500 + 750]);
+});

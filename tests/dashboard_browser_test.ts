@@ -2,8 +2,9 @@
  * @module dashboard_browser_test — the tracker's dashboard in a real browser
  * (Debian's /usr/bin/chromium driven by playwright-core) during a real swarm:
  * the task, its progress reaching 100%, peers, the piece map and the origin
- * offload ratio as the page shows them. Saves a screenshot; with
- * DFLY_UPDATE_SCREENSHOT=1 it also replaces docs/dashboard.png.
+ * offload ratio as the page shows them; then a task with 1,001 peers. With
+ * DFLY_UPDATE_SCREENSHOT=1 the screenshots replace docs/dashboard.png and
+ * docs/dashboard-1000-peers.png.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
@@ -143,5 +144,107 @@ Deno.test({
     }
     await browser.close();
     void seed;
+  },
+});
+
+Deno.test({
+  name: "dashboard: stays bounded and readable with 1,000 peers on a task",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using h = new Harness();
+    const tracker = await startTracker(h, "--peer-ttl", "60s");
+    const pieces = 500;
+    const task = {
+      id: "cd".repeat(32),
+      url: "http://origin.test/big.iso",
+      tag: "",
+      private: false,
+    };
+    const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+    const host = (n: number) => ({
+      id: hex(n, 32),
+      addr: `10.0.${n >> 8}.${n & 255}:65002`,
+      idc: "",
+      seed: n === 1,
+      uploads: 0,
+    });
+    const post = async (body: unknown) => {
+      const res = await fetch(`${tracker.url}/api/v1/announce`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const all = Array.from({ length: pieces }, (_, i) => i);
+    await post({
+      host: host(1),
+      task,
+      have: all,
+      full: true,
+      digestCursor: 0,
+      source: {
+        length: pieces * 4 * 2 ** 20,
+        etag: null,
+        lastModified: null,
+        digests: all.map((i) => [i, hex(i + 1, 64)]),
+      },
+      sourceError: null,
+      failed: [],
+      done: true,
+    });
+    // 1,000 more peers, peer n holding the first n/2 pieces.
+    for (let n = 2; n <= 1001; n += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, k) => n + k).filter((m) => m <= 1001).map((m) =>
+          post({
+            host: host(m),
+            task,
+            have: all.slice(0, Math.floor(m / 2)),
+            full: true,
+            digestCursor: 0,
+            source: null,
+            sourceError: null,
+            failed: [],
+            done: false,
+          })
+        ),
+      );
+    }
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+    });
+    h.defer(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(String(err)));
+    const started = performance.now();
+    await page.goto(tracker.url);
+    await page.waitForSelector('[data-testid=piece-map][data-peers="1001"]', { timeout: 30_000 });
+    const firstPaintMs = performance.now() - started;
+    const map = page.locator("[data-testid=piece-map]");
+    assert.deepEqual(
+      [await map.getAttribute("data-rows"), await map.getAttribute("data-cols")],
+      ["48", "256"],
+    );
+    assert.match(await map.locator(".caption").textContent() ?? "", /1001 peers × 500 pieces/);
+    // The DOM stays small: 50 host rows and a note, not 1,001 rows.
+    assert.equal(await page.locator("#hosts tbody tr").count(), 50);
+    assert.equal(await page.textContent("#hosts-more"), "… and 951 more hosts");
+    assert.ok((await page.locator("*").count()) < 1500);
+    // It keeps updating: two more polls arrive within a few seconds.
+    const seen = Number(await page.evaluate("document.body.dataset.updated"));
+    await page.waitForFunction(`Number(document.body.dataset.updated) > ${seen}`, undefined, {
+      timeout: 10_000,
+    });
+    assert.deepEqual(pageErrors, []);
+    console.log(`1,001 peers: first full render after ${firstPaintMs.toFixed(0)} ms`);
+    if (Deno.env.get("DFLY_UPDATE_SCREENSHOT") === "1") {
+      await Deno.writeFile(`${ROOT}docs/dashboard-1000-peers.png`, await page.screenshot());
+    }
+    await browser.close();
   },
 });
