@@ -55,4 +55,7 @@ Deno.test("TokenBucket counts the reservations that had to wait, and how long (f
   bucket.reserve(500);
   bucket.reserve(250);
   assert.deepEqual([bucket.waits, bucket.waitedMs], [2, 500 + 750]);
+  t += 2000; // the debt is paid and the burst refilled: no wait
+  assert.equal(bucket.reserve(50), 0);
+  assert.equal(bucket.waits, 2);
 });
