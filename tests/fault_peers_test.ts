@@ -52,6 +52,24 @@ Deno.test("fault 1: a parent SIGKILLed mid-serving — downloaders finish, the t
   const summaries = await Promise.all(gets);
   for (let i = 0; i < 2; i++) assert.equal(await sha256File(`${dir}/d${i}.bin`), origin.sha256);
   console.log(`fault 1: killed parent dropped from hand-outs after ${dropMs} ms (peer-ttl 2 s)`);
+
+  // A holder killed while nobody downloads is only noticed by its missing heartbeats.
+  const idleAddr = new URL(d1.url).host;
+  assert.ok((await handedOut(tracker.url, { id, url: origin.fileUrl })).includes(idleAddr));
+  await d1.kill("SIGKILL");
+  const idleKilledAt = Date.now();
+  await waitFor(
+    "the tracker to drop the idle holder",
+    async () => {
+      const addrs = await handedOut(tracker.url, { id, url: origin.fileUrl });
+      return !addrs.includes(idleAddr);
+    },
+    15_000,
+    100,
+  );
+  const idleDropMs = Date.now() - idleKilledAt;
+  console.log(`fault 1: idle holder dropped after ${idleDropMs} ms (peer-ttl 2 s, sweep 1 s)`);
+  assert.ok(idleDropMs <= 2000 + 1000 + 1500, `idle holder dropped after ${idleDropMs} ms`);
   console.log(
     `fault 1: downloads took ${summaries.map((s) => s.seconds.toFixed(2)).join(" s, ")} s`,
   );
