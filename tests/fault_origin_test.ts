@@ -39,7 +39,7 @@ async function expectFailure(
   return line;
 }
 
-Deno.test("origin faults: 404 and 500 fail clearly through the agent", async () => {
+Deno.test("origin faults: 404, 500, refused and unresolvable hosts fail clearly through the agent", async () => {
   await using h = new Harness();
   const origin = await startOrigin(h, "1MiB");
   const failing = await startOrigin(h, "1MiB", "--fail-status", "500");
@@ -48,6 +48,12 @@ Deno.test("origin faults: 404 and 500 fail clearly through the agent", async () 
   const missing = `${origin.proc.url}/missing.bin`;
   await expectFailure(h, agent.url, missing, /^dfly get: source answered 404\b.*missing\.bin$/);
   await expectFailure(h, agent.url, failing.fileUrl, /^dfly get: source answered 500\b/);
+  // A closed port and a name that cannot resolve.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  await expectFailure(h, agent.url, `http://127.0.0.1:${port}/f`, /cannot reach .*refused/);
+  await expectFailure(h, agent.url, "http://no-such-host.invalid/f", /cannot reach/);
   assert.equal((await fetch(`${agent.url}/healthz`)).status, 200);
 });
 
