@@ -21,7 +21,7 @@ export const TRACKER_ROUTES = {
   task: "/api/v1/tasks/:taskId",
   /** GET → `{ hosts: HostSummary[] }`. */
   hosts: "/api/v1/hosts",
-  /** GET → {@link Overview} (dashboard, `dfly tasks --tracker`). */
+  /** GET → {@link Overview} (dashboard, `dfly tasks --tracker`); `?hosts=N` lists the N busiest. */
   overview: "/api/v1/overview",
   /** GET → {@link PieceMap} of one task (`?rows=&cols=` bound its size). */
   pieceMap: "/api/v1/tasks/:taskId/pieces",
@@ -304,7 +304,10 @@ export interface Overview {
   now: number;
   version: string;
   tasks: TaskOverview[];
+  /** Every host, or with `?hosts=N` the N busiest (down + up rate). */
   hosts: HostTraffic[];
+  /** Hosts known in all (`hosts` may list fewer). */
+  hostCount: number;
   totals: {
     fromPeers: number;
     fromSource: number;

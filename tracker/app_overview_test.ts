@@ -58,6 +58,10 @@ Deno.test("piece map and overview stay small and right with 1,000 peers on a tas
   assert.equal(o.tasks[0].peers, 1001);
   assert.equal(o.tasks[0].progress, held / (1001 * PIECES));
   assert.equal(o.hosts.length, 1001);
+  assert.equal(o.hostCount, 1001);
+  const { body: top } = await t.get<Overview>("/api/v1/overview?hosts=50");
+  assert.deepEqual([top.hosts.length, top.hostCount, top.tasks[0].peers], [50, 1001, 1001]);
+  assert.equal((await t.get("/api/v1/overview?hosts=0")).status, 400);
 });
 
 Deno.test("heartbeat byte counters become host rates and the swarm's offload", async () => {

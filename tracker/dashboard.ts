@@ -153,7 +153,7 @@ function renderTasks(tasks) {
   }));
 }
 
-function renderHosts(hosts) {
+function renderHosts(hosts, hostCount) {
   const busiest = [...hosts].sort((a, b) =>
     (b.downRate + b.upRate) - (a.downRate + a.upRate) || a.addr.localeCompare(b.addr));
   const shown = busiest.slice(0, MAX_HOSTS);
@@ -170,8 +170,8 @@ function renderHosts(hosts) {
       el("td", { class: "num", text: String(h.uploads) }),
     ])
   ));
-  document.getElementById("hosts-more").textContent = hosts.length > shown.length
-    ? "… and " + (hosts.length - shown.length) + " more hosts" : "";
+  document.getElementById("hosts-more").textContent = hostCount > shown.length
+    ? "… and " + (hostCount - shown.length) + " more hosts" : "";
 }
 
 const mapNodes = new Map();
@@ -270,15 +270,15 @@ async function renderMaps(tasks) {
 async function poll() {
   const status = document.getElementById("status");
   try {
-    const o = await getJson("/api/v1/overview");
+    const o = await getJson("/api/v1/overview?hosts=" + MAX_HOSTS);
     document.getElementById("version").textContent = "v" + o.version;
     document.getElementById("offload").textContent = o.totals.offload === null ? "–" : percent(o.totals.offload);
     document.getElementById("from-peers").textContent = bytes(o.totals.fromPeers);
     document.getElementById("from-source").textContent = bytes(o.totals.fromSource);
     document.getElementById("task-count").textContent = String(o.tasks.length);
-    document.getElementById("host-count").textContent = String(o.hosts.length);
+    document.getElementById("host-count").textContent = String(o.hostCount);
     renderTasks(o.tasks);
-    renderHosts(o.hosts);
+    renderHosts(o.hosts, o.hostCount);
     await renderMaps(o.tasks);
     status.className = "";
     status.textContent = "live · updated " + new Date(o.now).toLocaleTimeString();

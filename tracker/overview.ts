@@ -24,6 +24,7 @@ export function buildOverview(
   traffic: TrafficBook,
   now: number,
   version: string,
+  maxHosts = Infinity,
 ): Overview {
   const tasks: TaskOverview[] = [...state.tasks.values()].map((t) => ({
     ...taskSummary(t),
@@ -50,11 +51,15 @@ export function buildOverview(
     };
   });
   const all = totals.fromPeers + totals.fromSource;
+  const busiest = hosts.length <= maxHosts ? hosts : hosts
+    .sort((a, b) => b.downRate + b.upRate - (a.downRate + a.upRate) || a.addr.localeCompare(b.addr))
+    .slice(0, maxHosts);
   return {
     now,
     version,
     tasks,
-    hosts,
+    hosts: busiest,
+    hostCount: hosts.length,
     totals: { ...totals, offload: all > 0 ? totals.fromPeers / all : null },
   };
 }
