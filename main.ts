@@ -39,6 +39,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "fetch a file imported elsewhere by its name",
     load: async () => (await import("./cache/export_command.ts")).exportCommand,
   },
+  preheat: {
+    summary: "have seeds fetch a URL or an image's layers before the fleet asks",
+    load: async () => (await import("./preheat/command.ts")).preheatCommand,
+  },
   tasks: {
     summary: "list the tasks of an agent or a tracker",
     load: async () => (await import("./ops/tasks_command.ts")).tasksCommand,

@@ -78,6 +78,11 @@ export interface ImportResult {
 export interface PreheatRequest {
   url: string;
   tag: string;
+  /**
+   * `sha256:HEX` of a registry blob: the task is then keyed by digest (as
+   * the registry mirror keys it), not by URL and tag.
+   */
+  digest: string | null;
 }
 
 /** Tracker → `dfly preheat`. */
@@ -155,7 +160,11 @@ export function parsePreheatRequest(value: unknown): PreheatRequest {
   if (typeof tag !== "string" || tag.length > 256) {
     throw new WireError("preheat.tag must be a string of at most 256 characters");
   }
-  return { url, tag };
+  const digest = o.digest ?? null;
+  if (digest !== null && (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest))) {
+    throw new WireError("preheat.digest must be sha256: followed by 64 lowercase hex characters");
+  }
+  return { url, tag, digest };
 }
 
 /** Parses a {@link PreheatResponse}. */

@@ -4,10 +4,12 @@
  * tests drive it with `app.request()`.
  */
 import { Hono } from "hono";
-import { TaskNotFoundError, WireError } from "../errors.ts";
+import { DflyError, TaskNotFoundError, WireError } from "../errors.ts";
 import { errorHandler, notFound, readJson, requireToken } from "../util/http.ts";
 import type { Logger } from "../util/log.ts";
-import { isTaskId } from "../util/task_id.ts";
+import { blobTaskId, isTaskId, taskId } from "../util/task_id.ts";
+import { parsePreheatRequest, PREHEAT_ROUTE } from "../wire_ops.ts";
+import { handlePreheat } from "./preheat.ts";
 import {
   parseAnnounceRequest,
   parseHeartbeatRequest,
@@ -99,6 +101,23 @@ export function createTrackerApp(deps: TrackerAppDeps): Hono {
     const task = state.tasks.get(id);
     if (!task) throw new TaskNotFoundError(id);
     return c.json(taskDetail(state, task));
+  });
+
+  app.post(PREHEAT_ROUTE, async (c) => {
+    const req = parsePreheatRequest(await readJson(c));
+    const id = req.digest ? blobTaskId(req.digest) : taskId({ url: req.url, tag: req.tag });
+    const res = handlePreheat(
+      { id, url: req.url, tag: req.tag },
+      { state, now: now(), triggerSeed, log },
+    );
+    if (!res) {
+      throw new DflyError(
+        "No seed agent is connected to this tracker (start one with dfly agent --seed)",
+        "no_seed",
+        409,
+      );
+    }
+    return c.json(res);
   });
 
   app.get(TRACKER_ROUTES.hosts, (c) => {
