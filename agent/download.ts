@@ -8,7 +8,7 @@
  *       ├─ orderPieces ─► chooseParent ─► fetchPiece(parent) ─┐
  *       └─ source runs: openSource(Range) ────────────────────┤
  *                                                               ▼
- *   body → IdleTimeout → RateLimit → PieceSplit → PieceHash → PieceFileSink → verified
+ *   body → PooledRead → IdleTimeout → RateLimit → PieceSplit → PieceHash → PieceFileSink → verified
  * ```
  *
  * A piece is shareable the moment it is verified and on disk. Peers are
@@ -26,7 +26,9 @@ import { chooseParent } from "./parent_choice.ts";
 import { type FetchPieceOptions, PeerError } from "./peer_fetch.ts";
 import { orderPieces } from "./piece_choice.ts";
 import { changed, openSource, reachError, type SourceInfo, type SourceResponse } from "./source.ts";
+import { receiveBuffers } from "./stages/buffer_pool.ts";
 import { IdleTimeoutError, IdleTimeoutStream } from "./stages/idle_timeout_stream.ts";
+import { pooledRead } from "./stages/pooled_read.ts";
 import { PieceFileSink } from "./stages/piece_file_sink.ts";
 import { PieceHashStream } from "./stages/piece_hash_stream.ts";
 import { PieceSplitStream, type Segment } from "./stages/piece_split_stream.ts";
@@ -587,7 +589,8 @@ export class TaskDownload {
   ): Promise<void> {
     const stored = this.stored!;
     const st = this.#state;
-    let stream = body.pipeThrough(new IdleTimeoutStream(this.#cfg.idleTimeoutMs, controller));
+    let stream = pooledRead(body, receiveBuffers)
+      .pipeThrough(new IdleTimeoutStream(this.#cfg.idleTimeoutMs, controller));
     if (!this.#deps.limiter.unlimited) {
       stream = stream.pipeThrough(new RateLimitStream(this.#deps.limiter, controller.signal));
     }
@@ -626,6 +629,7 @@ export class TaskDownload {
         writeAt: writer.writeAt,
         skip: (i) => st.have!.has(i),
         onPiece,
+        release: (bytes) => receiveBuffers.give(bytes.buffer),
       });
       await hashed.pipeTo(sink, { signal: controller.signal });
     } finally {
@@ -645,6 +649,7 @@ export class TaskDownload {
       write: async (segment) => {
         if (segment.kind === "bytes") {
           chunks.push({ offset: segment.offset, bytes: segment.bytes.slice() });
+          receiveBuffers.give(segment.bytes.buffer);
           return;
         }
         const index = segment.index;

@@ -13,6 +13,8 @@ export interface PieceFileSinkOptions {
   skip(index: number): boolean;
   /** Called after a piece's last byte is written, with its digest. */
   onPiece(index: number, digest: string, bytes: number): void | Promise<void>;
+  /** Called with each segment's bytes once they are written or dropped (to reuse the buffer). */
+  release?(bytes: Uint8Array): void;
   /** Bytes the queue before the disk may hold (back pressure beyond it). */
   highWaterMark?: number;
 }
@@ -41,12 +43,14 @@ export class PieceFileSink extends WritableStream<Segment> {
     const written = new Map<number, number>();
     super({
       async write(segment) {
-        if (options.skip(segment.index)) return;
         if (segment.kind === "bytes") {
+          if (options.skip(segment.index)) return options.release?.(segment.bytes);
           options.writeAt(segment.offset, segment.bytes);
           written.set(segment.index, (written.get(segment.index) ?? 0) + segment.bytes.byteLength);
+          options.release?.(segment.bytes);
           return;
         }
+        if (options.skip(segment.index)) return;
         const bytes = written.get(segment.index) ?? 0;
         written.delete(segment.index);
         await options.onPiece(segment.index, segment.digest!, bytes);

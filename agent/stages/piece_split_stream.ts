@@ -51,9 +51,11 @@ export class PieceSplitStream extends TransformStream<Uint8Array, Segment> {
           const index = Math.floor(at / pieceSize);
           const pieceEnd = Math.min(length, (index + 1) * pieceSize);
           const take = Math.min(chunk.byteLength - used, pieceEnd - at);
-          const bytes = used === 0 && take === chunk.byteLength
-            ? chunk
-            : chunk.subarray(used, used + take);
+          // Only the first segment may share the chunk's buffer: the last
+          // stage gives that buffer back to its pool after writing it.
+          const bytes = used === 0
+            ? (take === chunk.byteLength ? chunk : chunk.subarray(0, take))
+            : chunk.slice(used, used + take);
           controller.enqueue({ kind: "bytes", index, offset: at, bytes });
           at += take;
           used += take;

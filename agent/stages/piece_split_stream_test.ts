@@ -43,3 +43,16 @@ Deno.test("PieceSplitStream() refuses a start that is not a piece boundary", () 
     RangeError,
   );
 });
+
+Deno.test("PieceSplitStream() lets only a chunk's first segment share its buffer", async () => {
+  const chunk = new Uint8Array([1, 2, 3, 4, 5, 6]);
+  const out = await Array.fromAsync(
+    ReadableStream.from([chunk]).pipeThrough(
+      new PieceSplitStream({ start: 0, end: 6, pieceSize: 4, length: 6 }),
+    ),
+  );
+  const bytes = out.flatMap((s) => s.kind === "bytes" ? [s.bytes] : []);
+  assert.equal(bytes[0].buffer, chunk.buffer);
+  assert.notEqual(bytes[1].buffer, chunk.buffer, "the second segment is a copy");
+  assert.deepEqual([...bytes[1]], [5, 6]);
+});
