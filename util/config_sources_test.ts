@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { UsageError } from "../cli.ts";
 import { AGENT_OPTIONS } from "../agent/config.ts";
 import { TRACKER_OPTIONS } from "../tracker/config.ts";
+import { cacheCommand } from "../cache/command.ts";
+import { getCommand } from "../get/command.ts";
+import { preheatCommand } from "../preheat/command.ts";
 import {
   envName,
   flagsFromDocument,
@@ -10,7 +13,7 @@ import {
   parseConfigText,
 } from "./config_sources.ts";
 
-const SECTIONS = ["tracker", "agent", "get"];
+const SECTIONS = ["tracker", "agent", "get", "preheat", "cache"];
 
 Deno.test("flagsFromDocument() accepts every agent and tracker flag, kebab or snake case", () => {
   for (
@@ -37,7 +40,9 @@ Deno.test("flagsFromDocument() names an unknown key and an unknown section", () 
   );
   assert.throws(
     () => flagsFromDocument({ agnet: {} }, opts),
-    new UsageError('config: unknown section "agnet" (expected one of tracker, agent, get)'),
+    new UsageError(
+      'config: unknown section "agnet" (expected one of tracker, agent, get, preheat, cache)',
+    ),
   );
   assert.throws(() => flagsFromDocument([1], opts), UsageError);
   assert.throws(
@@ -126,4 +131,13 @@ Deno.test("docs/dfly.example.yaml is a valid config for tracker and agent", asyn
     specs: TRACKER_OPTIONS,
   });
   assert.equal(tracker["peer-ttl"], "10s");
+  for (const command of [getCommand, preheatCommand, cacheCommand]) {
+    const v = flagsFromDocument(doc, {
+      command: command.name,
+      sections: SECTIONS,
+      specs: command.options,
+      keys: command.configKeys,
+    });
+    assert.ok(Object.keys(v).length > 0, command.name);
+  }
 });
