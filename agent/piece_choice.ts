@@ -13,7 +13,7 @@ export interface PieceView {
   inFlight(index: number): number;
   /** Known parents that hold the piece and whose digest is known (0 = cannot fetch from peers). */
   availability(index: number): number;
-  /** A caller is waiting for this piece right now (a stream in order): it goes first. */
+  /** A caller is waiting for this piece right now (a stream in order): it may go first. */
   wanted?(index: number): boolean;
 }
 
@@ -73,9 +73,14 @@ export function orderPieces(view: PieceView, options: OrderPiecesOptions): Piece
         view.availability(a) - view.availability(b) || keys.get(a)! - keys.get(b)!
       );
     }
-    // Streaming readers wait on one piece at a time; serving it first is their time to first byte.
+    // A streaming reader waits on one piece at a time: fetching it first is its time to first
+    // byte. Only once two parents hold it, though: when every agent streams the same file at
+    // once, they would otherwise all queue for the single first holder.
     const wanted = view.wanted;
-    if (wanted) fresh.sort((a, b) => Number(wanted(b)) - Number(wanted(a)));
+    if (wanted) {
+      const urgent = (i: number) => wanted(i) && view.availability(i) > 1;
+      fresh.sort((a, b) => Number(urgent(b)) - Number(urgent(a)));
+    }
     return { pieces: fresh, endgame: false };
   }
   duplicable.sort((a, b) => view.inFlight(a) - view.inFlight(b) || a - b);

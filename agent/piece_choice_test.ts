@@ -62,7 +62,7 @@ Deno.test("orderPieces() returns nothing when everything is held", () => {
   assert.deepEqual(order, { pieces: [], endgame: false });
 });
 
-Deno.test("orderPieces() puts pieces a caller waits for first, even during the random start", () => {
+Deno.test("orderPieces() puts a piece a caller waits for first once two parents hold it", () => {
   for (let seed = 0; seed < 20; seed++) {
     const order = orderPieces({
       pieceCount: 8,
@@ -74,4 +74,25 @@ Deno.test("orderPieces() puts pieces a caller waits for first, even during the r
     assert.equal(order.pieces[0], 5);
     assert.equal(order.pieces.length, 8);
   }
+});
+
+Deno.test("orderPieces() does not rush a waited-for piece that only one parent holds", () => {
+  const order = orderPieces({
+    pieceCount: 4,
+    have: () => false,
+    inFlight: () => 0,
+    availability: (i) => (i === 0 ? 1 : 3),
+    wanted: (i) => i === 0,
+  }, { randomFirst: 0, maxDuplicates: 2, random: () => 0.5 });
+  // Rarest first still applies: the rare piece leads, but as the rarest, not as wanted.
+  assert.equal(order.pieces[0], 0);
+  const spread = orderPieces({
+    pieceCount: 4,
+    have: () => false,
+    inFlight: () => 0,
+    availability: (i) => (i === 3 ? 1 : 3),
+    wanted: (i) => i === 3,
+  }, { randomFirst: 4, maxDuplicates: 2, random: () => 0.5 });
+  // During the random start, a lone-holder piece gets no priority (stable order keeps 0 first).
+  assert.equal(spread.pieces[0], 0);
 });

@@ -29,11 +29,8 @@ export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
       registryHeader: request.headers.get("x-dfly-registry"),
     }, deps.config);
     if (route.kind === "refuse") {
-      return errorResponse(
-        route.status,
-        route.status === 403 ? "forbidden" : "bad_request",
-        route.message,
-      );
+      const code = { 403: "forbidden", 404: "not_found" }[route.status] ?? "bad_request";
+      return errorResponse(route.status, code, route.message);
     }
     if (route.kind === "forward") return await forward(request, route.upstream);
     return await p2pResponse(request, route.upstream, route.digest, deps);
