@@ -68,6 +68,8 @@ export interface DownloadConfig {
   maxDuplicates: number;
   /** A transfer with no bytes for this long fails. */
   idleTimeoutMs: number;
+  /** A transfer that receives fewer bytes than this in an idle-timeout window fails (trickling). */
+  idleMinBytes: number;
   /** A parent must start answering within this. */
   headersTimeoutMs: number;
   /** Without length from the tracker for this long, ask the source ourselves. */
@@ -91,6 +93,7 @@ export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
   randomFirst: 4,
   maxDuplicates: 2,
   idleTimeoutMs: 5000,
+  idleMinBytes: 16 * 1024,
   headersTimeoutMs: 3000,
   metaWaitMs: 10_000,
   starveMs: 8000,
@@ -590,7 +593,9 @@ export class TaskDownload {
     const stored = this.stored!;
     const st = this.#state;
     let stream = pooledRead(body, receiveBuffers)
-      .pipeThrough(new IdleTimeoutStream(this.#cfg.idleTimeoutMs, controller));
+      .pipeThrough(
+        new IdleTimeoutStream(this.#cfg.idleTimeoutMs, controller, this.#cfg.idleMinBytes),
+      );
     if (!this.#deps.limiter.unlimited) {
       stream = stream.pipeThrough(new RateLimitStream(this.#deps.limiter, controller.signal));
     }
@@ -626,7 +631,11 @@ export class TaskDownload {
     const writer = stored.openWriter();
     try {
       const sink = new PieceFileSink({
-        writeAt: writer.writeAt,
+        writeAt: (offset, bytes) => {
+          writer.writeAt(offset, bytes);
+          // Bytes arriving is progress: slow parents on a busy host are not starving.
+          this.#lastProgress = this.#deps.now();
+        },
         skip: (i) => st.have!.has(i),
         onPiece,
         release: (bytes) => receiveBuffers.give(bytes.buffer),
