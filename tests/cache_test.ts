@@ -11,10 +11,15 @@ import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_sw
 
 const MiB = 2 ** 20;
 
-async function ls(h: Harness, agent: string): Promise<CacheListing> {
+async function lsCli(h: Harness, agent: string): Promise<CacheListing> {
   const res = await h.run("cache", ["cache", "ls", "--json", "--agent", agent]);
   assert.equal(res.code, 0, res.stderr);
   return JSON.parse(res.stdout);
+}
+
+/** The listing `dfly cache ls --json` prints, read from the same route without a process. */
+async function ls(_h: Harness, agent: string): Promise<CacheListing> {
+  return await (await fetch(`${agent}/api/v1/cache`)).json();
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -32,7 +37,7 @@ Deno.test("dfly cache: ls, gc under a quota and a TTL, rm by id prefix, the agen
     await getVia(h, agent.url, origin.fileUrl, `${out}/${tag}.bin`, "--tag", tag);
   }
   const ids = tags.map((tag) => taskId({ url: origin.fileUrl, tag }));
-  let listing = await ls(h, agent.url);
+  let listing = await lsCli(h, agent.url);
   assert.equal(listing.usage, 16 * MiB);
   assert.deepEqual(listing.tasks.map((t) => t.id), [...ids].reverse(), "most recent first");
   const table = await h.run("cache", ["cache", "ls", "--agent", agent.url]);
@@ -124,7 +129,7 @@ Deno.test("dfly import on one agent, dfly export on another: by name, P2P only",
   const summary = JSON.parse(exp.stdout);
   assert.equal(summary.from_peers_bytes, bytes.length);
   assert.equal(summary.from_source_bytes, 0);
-  const listing = await ls(h, b.url);
+  const listing = await lsCli(h, b.url);
   assert.deepEqual(listing.tasks.map((t) => [t.name, t.complete]), [["models/w.bin", true]]);
 
   const missing = await h.run("export", [
