@@ -18,6 +18,7 @@ const SELF_EXPLAINING = new Set([
   "digest_mismatch",
   "bad_length",
   "output_not_writable",
+  "no_space",
 ]);
 
 /** Options of {@link AgentClient}. */
