@@ -170,7 +170,9 @@ export class PieceStore {
       throw new NoSpaceError(
         `Cannot store task ${id.slice(0, 12)}: needs ${formatBytes(length)}, ${
           formatBytes(Math.max(0, free))
-        } free in ${this.dir}`,
+        } free in ${this.dir} (after unfinished tasks and ${
+          formatBytes(this.#keepFree)
+        } kept spare)`,
       );
     }
   }
