@@ -144,3 +144,32 @@ Deno.test("dfly import on one agent, dfly export on another: by name, P2P only",
   assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
   assert.equal(await exists(`${dir}/x`), false);
 });
+
+Deno.test("cache and import routes refuse callers from other hosts", async (t) => {
+  const lan = Deno.networkInterfaces().find((i) =>
+    i.family === "IPv4" && !i.address.startsWith("127.")
+  );
+  if (!lan) {
+    console.log("skipped: no non-loopback IPv4 address to call from");
+    return;
+  }
+  await using h = new Harness();
+  const tracker = await startTracker(h);
+  const agent = await startAgent(h, "agent", tracker.url, "--listen", "0.0.0.0:0");
+  const base = `http://${lan.address}:${new URL(agent.url).port}`;
+  const calls: [string, string][] = [
+    ["GET", "/api/v1/cache"],
+    ["POST", "/api/v1/cache/gc"],
+    ["DELETE", `/api/v1/cache/${"a".repeat(64)}`],
+    ["POST", "/api/v1/cache/import?name=x&length=1"],
+  ];
+  for (const [method, path] of calls) {
+    await t.step(`${method} ${path.split("?")[0]}`, async () => {
+      const res = await fetch(base + path, { method, body: method === "POST" ? "{}" : undefined });
+      assert.equal(res.status, 403);
+      assert.match((await res.json()).error, /only be managed from this host/);
+    });
+  }
+  // The same route from loopback answers.
+  assert.equal((await fetch(`${agent.url}/api/v1/cache`).then((r) => r.json())).tasks.length, 0);
+});
