@@ -3,7 +3,7 @@
  * counts and latency, heartbeats, db write errors and durations, and gauges
  * read from the state at scrape time. One set per tracker app.
  */
-import { type Histogram, Registry } from "../util/metrics.ts";
+import { Registry } from "../util/metrics.ts";
 import type { TrackerState } from "./state.ts";
 import type { TrafficBook } from "./traffic.ts";
 
@@ -23,7 +23,7 @@ export function createTrackerMetrics() {
       name: "dfly_tracker_announce_duration_seconds",
       help: "Time to apply an announce and pick its parents (hand-out latency).",
       buckets: HANDLER_BUCKETS,
-    }) as Histogram,
+    }),
     parentsHandedOut: registry.counter({
       name: "dfly_tracker_parents_handed_out_total",
       help: "Parents handed out in announce answers.",
