@@ -58,6 +58,11 @@ export const agentCommand: Command = {
       for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
     });
     await Promise.race([stopped, agent.server.finished]);
+    // A second signal while draining means now: what is on disk is consistent at any moment
+    // (meta is written only after the data it vouches for), as after a crash.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, () => Deno.exit(1));
+    }
     await agent.close();
     return 0;
   },

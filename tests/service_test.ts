@@ -95,3 +95,30 @@ Deno.test("agent readyz says 503 while no tracker was reached", async () => {
   assert.equal((res.body.checks as Record<string, { ok: boolean }>).tracker.ok, false);
   assert.equal((await json(`${agent.url}/healthz`)).status, 200);
 });
+
+Deno.test("a second SIGTERM while uploads drain stops the agent at once (exit 1)", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "4MiB");
+  const tracker = await startTracker(h);
+  const agent = await startAgent(h, "agent", tracker.url, "--upload-limit", "256KiB");
+  const out = `${await h.tempDir()}/out.bin`;
+  const got = await getVia(h, agent.url, origin.fileUrl, out);
+  await eventually("the tracker lists the agent", async () => {
+    const peers = (await json(`${tracker.url}/api/v1/tasks/${got.task_id}`)).body.peerList;
+    return Array.isArray(peers) && peers.length === 1;
+  });
+  // 4 MiB at 256 KiB/s: a drain of ~16 s that the second signal cuts short.
+  const upload = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/0`);
+  const reader = upload.body!.getReader();
+  await reader.read();
+  agent.child.kill("SIGTERM"); // (Proc.kill would wait for the exit)
+  // The drain has begun once the agent has left its task at the tracker.
+  await eventually("the agent to leave", async () => {
+    const peers = (await json(`${tracker.url}/api/v1/tasks/${got.task_id}`)).body.peerList;
+    return (peers as unknown[]).length === 0;
+  });
+  agent.child.kill("SIGTERM");
+  assert.equal((await agent.status).code, 1, agent.stderr());
+  assert.doesNotMatch(agent.stderr(), /drained/);
+  await reader.cancel().catch(() => {});
+});
