@@ -97,6 +97,7 @@ Deno.test("PieceStore.create() evicts least recently used finished tasks to hono
     await store.create(newTask("3", 8 * 2 ** 20));
     assert.equal(store.get(old.id), undefined);
     assert.ok(store.get(recent.id));
+    assert.deepEqual(store.evictions, { tasks: 1, bytes: 8 * 2 ** 20 });
     await assert.rejects(() => store.create(newTask("4", 30 * 2 ** 20)), NoSpaceError);
     await store.close();
   } finally {

@@ -36,7 +36,8 @@ Deno.test({
     const token = ["--token", TOKEN];
     const seed = await startAgent(h, "seed", tracker.url, "--seed", ...token);
     const a = await startAgent(h, "a", tracker.url, "--log-format", "json", ...token);
-    const b = await startAgent(h, "b", tracker.url, ...token);
+    // b has a download limit, so its transfers wait for the bucket now and then.
+    const b = await startAgent(h, "b", tracker.url, "--download-limit", "10MiB", ...token);
     const agents = [seed, a, b];
 
     // Without the token /metrics is closed like every other route.
@@ -79,6 +80,15 @@ Deno.test({
     assert.ok(
       uploaded <= fromPeers + origin.size,
       "uploads beyond verified peer bytes are only endgame duplicates",
+    );
+    const waits = (i: number) =>
+      delta(before[i], after[i], "dfly_agent_rate_limit_waits_total", { direction: "download" });
+    assert.equal(waits(1), 0, "a is unlimited");
+    assert.ok(waits(2) > 0, "b waited for its limit");
+    assert.ok(
+      delta(before[2], after[2], "dfly_agent_rate_limit_wait_seconds_total", {
+        direction: "download",
+      }) > 0.1,
     );
     assert.equal(sumSamples(after[1], "dfly_agent_active_tasks"), 0);
     assert.equal(sumSamples(after[1], "dfly_build_info", { role: "agent" }), 1);
