@@ -174,6 +174,8 @@ export class TaskDownload {
   #sourceInfoReported = false;
   #sourceError: string | null = null;
   #sourceRuns = 0;
+  /** Controllers of the running source transfers. */
+  #sourceControllers = new Set<AbortController>();
   #sourceFailures = 0;
   #controllers = new Set<AbortController>();
   #waiters = new Map<number, { resolve: () => void; reject: (e: Error) => void }[]>();
@@ -482,6 +484,7 @@ export class TaskDownload {
     const st = this.#state;
     const stored = this.stored!;
     this.#sourceRuns++;
+    this.#sourceControllers.add(controller);
     const requests = new Map<number, PieceRequest>();
     for (let i = first; i < end; i++) {
       if (st.have!.has(i)) continue;
@@ -519,9 +522,23 @@ export class TaskDownload {
     } finally {
       for (const req of requests.values()) st.endRequest(req);
       this.#controllers.delete(controller);
+      this.#sourceControllers.delete(controller);
       this.#sourceRuns--;
       this.#loopWake.notify();
     }
+  }
+
+  /**
+   * The tracker no longer sends us to the source (a seed took over): stop the
+   * source transfers, keeping every piece verified so far, unless we use the
+   * source for reasons of our own (tracker down, starving).
+   */
+  #leaveSource(): void {
+    if (this.#trackerDown || this.#fallbackSource || this.#sourceControllers.size === 0) return;
+    this.#deps.log.info("the tracker released us from the source; continuing from peers", {
+      task: this.id,
+    });
+    for (const c of this.#sourceControllers) c.abort(SUPERSEDED);
   }
 
   /** Turns a source failure into the error to report and throw. */
@@ -767,7 +784,9 @@ export class TaskDownload {
         if (reportSource) this.#sourceInfoReported = true;
         if (sourceError === this.#sourceError) this.#sourceError = null;
         this.#applyAnnounce(res.task);
+        const wasSent = st.backToSource;
         st.applyAnnounce(res, this.#deps.now());
+        if (wasSent && !st.backToSource) this.#leaveSource();
         this.#announceAfter = res.announceAfterMs;
         this.#trackerDown = false;
         this.#trackerFailures = 0;

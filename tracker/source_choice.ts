@@ -60,7 +60,12 @@ export interface SourceChoice {
  */
 export function chooseSource(input: SourceChoiceInput): SourceChoice {
   if (input.requesterDone || input.requesterSourceFailed) return { backToSource: false };
-  if (input.requesterIsSeed || input.requesterIsSourceGoer) return { backToSource: true };
+  if (input.requesterIsSeed) return { backToSource: true };
+  if (input.requesterIsSourceGoer) {
+    // A peer sent while the seed was late steps back once a seed fetches (or
+    // someone holds everything): the origin should send about one copy.
+    return { backToSource: !(input.activeSeed || input.anyDone) };
+  }
   if (input.anyDone || input.activeSeed) return { backToSource: false };
   if (input.activeSourceGoers >= input.maxSourcePeers) return { backToSource: false };
   if (input.activeSourceGoers > 0 || input.private) return { backToSource: true };

@@ -27,6 +27,15 @@ Deno.test("chooseSource() always sends seeds and existing source-goers", () => {
   );
 });
 
+Deno.test("chooseSource() lets a peer sent while the seed was late step back once a seed fetches", () => {
+  const goer = { ...FACTS, requesterIsSourceGoer: true, activeSourceGoers: 1 };
+  assert.deepEqual(chooseSource({ ...goer, activeSeed: true }), { backToSource: false });
+  assert.deepEqual(chooseSource({ ...goer, anyDone: true }), { backToSource: false });
+  assert.deepEqual(chooseSource({ ...goer, requesterIsSeed: true, activeSeed: true }), {
+    backToSource: true,
+  });
+});
+
 Deno.test("chooseSource() never sends a done peer or one whose source failed", () => {
   assert.equal(chooseSource({ ...FACTS, requesterDone: true }).backToSource, false);
   assert.equal(
