@@ -22,17 +22,19 @@ const MiB = 2 ** 20;
 
 const USAGE = `dfly demo — N agents fetch one file at once; the origin sends it about once
 
-Usage: deno task demo [--size 256MiB] [--agents 8]
+Usage: deno task demo [--size 256MiB] [--agents 8] [--logs DIR]
 
 Options:
   --size SIZE     size of the random test file (default 256MiB)
   --agents N      number of downloading agents, besides the seed (default 8)
+  --logs DIR      keep every process's log there (origin, tracker, seed, agent-N)
   -h, --help      show this help`;
 
 /** What the demo was asked to do. */
 interface DemoOptions {
   size: number;
   agents: number;
+  logs: string | null;
 }
 
 /** One `dfly get --json` result. */
@@ -62,6 +64,7 @@ function parseOptions(args: string[]): DemoOptions | null {
     options: {
       size: { type: "string", default: "256MiB" },
       agents: { type: "string", default: "8" },
+      logs: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -75,7 +78,7 @@ function parseOptions(args: string[]): DemoOptions | null {
       `--agents must be a whole number from 1 to 64: current value is ${values.agents}`,
     );
   }
-  return { size, agents };
+  return { size, agents, logs: values.logs ?? null };
 }
 
 /** Set on Ctrl-C: the run is being torn down and its output no longer means anything. */
@@ -135,7 +138,7 @@ async function runDemo(h: Harness, options: DemoOptions): Promise<number> {
     () => generateRandomFile(file, options.size),
   );
 
-  const { origin, seed, agents } = await timed(
+  const { origin, seed, agents, procs } = await timed(
     `starting origin, tracker, seed and ${options.agents} agents`,
     async () => {
       const origin = await h.spawn("origin", [
@@ -170,9 +173,18 @@ async function runDemo(h: Harness, options: DemoOptions): Promise<number> {
           (_, i) => h.spawn(`agent-${i + 1}`, agentArgs(`agent-${i + 1}`)),
         ),
       );
-      return { origin, seed, agents };
+      return { origin, seed, agents, procs: [origin, tracker, seed, ...agents] };
     },
   );
+  if (options.logs) {
+    const dir = options.logs;
+    await Deno.mkdir(dir, { recursive: true });
+    // Written on the way out, whatever the outcome, so a bad run can be read.
+    h.defer(() =>
+      Promise.all(procs.map((p) => Deno.writeTextFile(join(dir, `${p.name}.log`), p.stderr())))
+        .then(() => {})
+    );
+  }
 
   const url = `${origin.url}/file.bin`;
   say(`  downloading ${url} on ${options.agents} agents at once …`);
