@@ -19,6 +19,7 @@ Deno.test("parseGetOptions() fills defaults and resolves the output path", () =>
     progress: true,
     json: false,
     token: null,
+    ca: null,
   });
 });
 
@@ -34,6 +35,7 @@ Deno.test("parseGetOptions() reads every flag", () => {
       "p2p-only": true,
       json: true,
       token: "s",
+      ca: "/etc/dfly/ca.pem",
     },
     ["https://o/f"],
     { cwd: "/", token: "env" },
@@ -46,6 +48,7 @@ Deno.test("parseGetOptions() reads every flag", () => {
   assert.equal(o.p2pOnly, true);
   assert.equal(o.progress, false, "--json turns the bar off");
   assert.equal(o.token, "s");
+  assert.equal(o.ca, "/etc/dfly/ca.pem");
 });
 
 Deno.test("parseGetOptions() takes the token from the environment", () => {
