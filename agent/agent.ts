@@ -21,6 +21,7 @@ import { resolveTrackerAddrs, seedAllowed } from "./seed_guard.ts";
 import { drainServer, leaveTrackers } from "./graceful_close.ts";
 import { agentReadiness } from "./readiness.ts";
 import { mountCacheRoutes, startCacheSweep } from "./cache_routes.ts";
+import { reannounceHeld } from "./reannounce.ts";
 import { Wakeup } from "./wakeup.ts";
 
 /** A running agent. */
@@ -38,11 +39,13 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const log = createLogger("agent");
   const store = await PieceStore.open(config.dataDir, { log, cacheSize: config.cacheSize });
   const transport = createTransport({ tls: config.tls !== null, caPath: config.ca ?? undefined });
-  const tracker = new TrackerPool(parseTrackerList(config.tracker), {
+  const tracker: TrackerPool = new TrackerPool(parseTrackerList(config.tracker), {
     fetch: transport.fetch,
     token: config.token,
     log,
     now: () => performance.now(),
+    // Finished tasks of a tracker that failed or came back: tell their new owner.
+    onOwnersMoved: (url) => void reannounceHeld({ store, tracker, host, log }, url),
   });
   const uploads = { count: 0 };
   let advertise = config.advertise ?? "";

@@ -24,6 +24,11 @@ export interface TrackerPoolOptions {
   timeoutMs?: number;
   /** fetch to use (one that trusts `--ca` in TLS swarms). */
   fetch?: typeof fetch;
+  /**
+   * Called once when a tracker starts failing and once when it answers
+   * again: the tasks it owns by rendezvous changed tracker.
+   */
+  onOwnersMoved?: (url: string) => void;
 }
 
 /** Task ids per leave request (about 67 bytes each, well under the 1 MiB body limit). */
@@ -89,6 +94,8 @@ export class TrackerPool implements TrackerApi {
   #options: TrackerPoolOptions;
   #retryMs: number;
   #answered = false;
+  /** Trackers whose last call failed (cleared by the next success). */
+  #failing = new Set<string>();
 
   constructor(urls: readonly string[], options: TrackerPoolOptions) {
     this.urls = [...urls];
@@ -118,20 +125,22 @@ export class TrackerPool implements TrackerApi {
   }
 
   #markDown(url: string, err: unknown): void {
-    if (!this.isDown(url)) {
-      this.#options.log.warn("tracker down; its tasks go to the next tracker", {
-        tracker: url,
-        error: (err as Error).message,
-      });
-    }
     this.#downUntil.set(url, this.#options.now() + this.#retryMs);
+    if (this.#failing.has(url)) return;
+    this.#failing.add(url);
+    this.#options.log.warn("tracker down; its tasks go to the next tracker", {
+      tracker: url,
+      error: (err as Error).message,
+    });
+    if (this.urls.length > 1) this.#options.onOwnersMoved?.(url);
   }
 
   #markUp(url: string): void {
     this.#answered = true;
-    if (this.#downUntil.delete(url) && this.urls.length > 1) {
-      this.#options.log.info("tracker back", { tracker: url });
-    }
+    this.#downUntil.delete(url);
+    if (!this.#failing.delete(url)) return;
+    this.#options.log.info("tracker back", { tracker: url });
+    if (this.urls.length > 1) this.#options.onOwnersMoved?.(url);
   }
 
   /**

@@ -2,7 +2,8 @@
  * End-to-end: an agent given three trackers spreads tasks over them by
  * rendezvous hashing; one tracker is SIGKILLed while downloads run, every
  * download still completes, and its tasks move to the next tracker in their
- * rendezvous order, where other agents then find the first one as a parent.
+ * rendezvous order (a task finished before the kill too, re-announced by its
+ * holder), where other agents then find the first one as a parent.
  */
 import assert from "node:assert/strict";
 import { rendezvousOrder } from "../agent/rendezvous.ts";
@@ -31,10 +32,21 @@ Deno.test("three trackers: one killed mid-run, downloads complete and tasks move
   );
   const orphans = ids.filter((_, i) => owner[i] === victim);
   assert.ok(orphans.length > 0);
+  // One more task of the victim's, finished before the kill: nobody announces it again on
+  // their own, so only the agent's re-announce can bring it to the survivors.
+  let early = 0;
+  while (
+    rendezvousOrder(taskId({ url: origin.fileUrl, tag: `early${early}` }), urls)[0] !== victim
+  ) {
+    early++;
+  }
+  const earlyTag = `early${early}`;
+  const earlyId = taskId({ url: origin.fileUrl, tag: earlyTag });
 
   // Slow enough (8 MiB/s for 24 MiB) that the kill lands while pieces still flow.
   const first = await startAgent(h, "first", list, "--download-limit", "8MiB");
   const out = await h.tempDir();
+  await getVia(h, first.url, origin.fileUrl, `${out}/first-early.bin`, "--tag", earlyTag);
   const downloads = TAGS.map((tag) =>
     getVia(h, first.url, origin.fileUrl, `${out}/first-${tag}.bin`, "--tag", tag)
   );
@@ -56,10 +68,18 @@ Deno.test("three trackers: one killed mid-run, downloads complete and tasks move
     const expected = owner[i] === victim ? rendezvousOrder(id, urls)[1] : owner[i];
     assert.ok(known.get(expected)!.includes(id), `task ${TAGS[i]} not on ${expected}`);
   }
+  const earlyOwner = rendezvousOrder(earlyId, urls)[1];
+  for (let i = 0; i < 50 && !(await trackerTasks(earlyOwner)).includes(earlyId); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(
+    (await trackerTasks(earlyOwner)).includes(earlyId),
+    "the finished task was re-announced",
+  );
 
   // A second agent gets every task from the first one through the survivors.
   const second = await startAgent(h, "second", list);
-  for (const tag of TAGS) {
+  for (const tag of [...TAGS, earlyTag]) {
     const s = await getVia(h, second.url, origin.fileUrl, `${out}/second-${tag}.bin`, "--tag", tag);
     assert.equal(await sha256File(`${out}/second-${tag}.bin`), origin.sha256);
     assert.equal(s.from_peers_bytes, origin.size, `${tag} came from the first agent`);
