@@ -53,17 +53,22 @@ async function fetchPieceWith(
 ): Promise<ReadableStream<Uint8Array>> {
   const headers: Record<string, string> = {};
   if (options.token) headers[TOKEN_HEADER] = options.token;
-  const timeout = AbortSignal.timeout(options.headersTimeoutMs);
+  // The deadline covers the headers only: the body is watched by the idle
+  // timeout, since a 4 MiB piece on a slow or busy link may take longer.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), options.headersTimeoutMs);
   let res: Response;
   try {
     res = await transport.fetch(`${transport.scheme}://${addr}/api/v1/pieces/${taskId}/${index}`, {
       headers,
-      signal: AbortSignal.any([options.signal, timeout]),
+      signal: AbortSignal.any([options.signal, timeout.signal]),
     });
   } catch (err) {
     if (options.signal.aborted) throw options.signal.reason;
-    if (timeout.aborted) throw new PeerError(`${addr} did not answer in time`, "timeout");
+    if (timeout.signal.aborted) throw new PeerError(`${addr} did not answer in time`, "timeout");
     throw new PeerError(`cannot reach ${addr}: ${reachError(err)}`, "connect");
+  } finally {
+    clearTimeout(timer);
   }
   if (res.status !== 200) {
     await res.body?.cancel();
