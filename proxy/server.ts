@@ -9,6 +9,7 @@
 import http from "node:http";
 import net from "node:net";
 import { Readable } from "node:stream";
+import { setImmediate } from "node:timers";
 import { errorMessage } from "../errors.ts";
 import { parseListen } from "../util/http.ts";
 import type { Logger } from "../util/log.ts";
@@ -136,6 +137,10 @@ async function writeResponse(
       const { value, done } = await reader.read();
       if (done) break;
       if (!res.write(value)) await drained(res);
+      // node:http's drain can arrive without the event loop turning: with bodies read from the
+      // page cache, one stream starved timers and the agent's piece server for up to ~0.7 s
+      // (peers then timed out and fell back to the registry). setImmediate lets I/O in.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (aborted.aborted) return;
     }
     res.end();

@@ -97,6 +97,8 @@ let before = totalEgress(registry);
 const directSeconds = await pullAll(h, Array(n).fill(registry.host), "direct");
 const directEgress = totalEgress(registry) - before;
 
+const directByBlob = registry.blobEgress();
+
 // B: every client through its own agent's mirror.
 const tracker = await startTracker(h);
 const proxyArgs = ["--proxy", "127.0.0.1:0", "--registry", registry.url];
@@ -107,6 +109,7 @@ const proxies = await Promise.all(agents.map(proxyUrlOf));
 before = totalEgress(registry);
 const dflySeconds = await pullAll(h, proxies.map((p) => new URL(p).host), "dfly");
 const dflyEgress = totalEgress(registry) - before;
+const dflyByBlob = registry.blobEgress();
 
 // TTFB of the largest layer.
 const big = image.layers.reduce((a, b) => (b.size > a.size ? b : a));
@@ -135,6 +138,16 @@ console.log(
     (dflyEgress / MB).toFixed(1)
   } MB | ${copies(dflyEgress)} |`,
 );
+console.log("\nregistry egress per layer, in copies of the layer (direct / through dfly)");
+for (const layer of image.layers) {
+  const d = directByBlob.get(layer.digest) ?? 0;
+  const p = (dflyByBlob.get(layer.digest) ?? 0) - d;
+  console.log(
+    `- ${(layer.size / MB).toFixed(1)} MB: ${(d / layer.size).toFixed(2)} / ${
+      (p / layer.size).toFixed(2)
+    }`,
+  );
+}
 console.log(`\nGET of the ${(big.size / MB).toFixed(0)} MB layer`);
 console.log("| path | time to first byte | time to last byte |");
 console.log("| --- | --- | --- |");
