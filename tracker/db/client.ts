@@ -70,7 +70,7 @@ export async function openTrackerDb(url: string, authToken?: string): Promise<Op
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {
     client.close();
-    throw new DflyError(`Cannot migrate tracker db ${url}: ${errorMessage(err)}`, "db_error", 500, {
+    throw new DflyError(`Cannot migrate tracker db ${url}: ${rootMessage(err)}`, "db_error", 500, {
       cause: err,
     });
   }
@@ -81,4 +81,14 @@ function filePath(url: string): string {
   const rest = url.slice("file:".length).split("?")[0];
   if (rest.startsWith("//")) return fileURLToPath(url.split("?")[0]);
   return decodeURIComponent(rest);
+}
+
+/**
+ * The innermost cause's message on one line: drizzle wraps a network or
+ * server error in "Failed query: <the whole SQL>", which says nothing useful.
+ */
+function rootMessage(err: unknown): string {
+  let at = err;
+  while (at instanceof Error && at.cause instanceof Error) at = at.cause;
+  return errorMessage(at).replace(/\s+/g, " ").trim();
 }
