@@ -274,6 +274,8 @@ export interface AgentTaskSummary {
   /** Bytes this agent fetched for it from peers / from the source since it started. */
   fromPeers: number;
   fromSource: number;
+  /** Peers it fetched verified pieces from in that run. */
+  parents: number;
 }
 
 /** One host's traffic as the tracker last heard it (dashboard, `dfly stat`). */

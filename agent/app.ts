@@ -188,6 +188,7 @@ function summary(deps: AgentAppDeps, id: string): AgentTaskSummary {
     active: download?.status === "running",
     fromPeers: download?.fromPeers ?? 0,
     fromSource: download?.fromSource ?? 0,
+    parents: download?.parentsUsed ?? 0,
   };
 }
 

@@ -200,6 +200,11 @@ export class TaskDownload {
     this.done.catch(() => {});
   }
 
+  /** How many peers delivered verified pieces to this download. */
+  get parentsUsed(): number {
+    return this.#parentsUsed.size;
+  }
+
   /** Bytes verified so far, and where they came from. */
   progress(): DownloadProgress {
     return {

@@ -18,8 +18,9 @@ export interface ListedTask {
   pieces: number;
   /** Agent: pieces held / piece count. Tracker: mean over its peers. 0 to 1. */
   progress: number;
-  /** Tracker only: peers of the task and how many have all of it. */
+  /** Tracker: peers of the task. Agent: peers it fetched pieces from in its last run. */
   peers: number | null;
+  /** Tracker only: peers holding all of it. */
   done: number | null;
   /** Agent only: a download runs now; bytes it fetched from peers / the source. */
   active: boolean | null;
@@ -69,7 +70,7 @@ export function listingFromAgent(server: string, tasks: AgentTaskSummary[]): Tas
       pieceCount: t.pieceCount,
       pieces: t.pieces,
       progress: t.pieceCount ? t.pieces / t.pieceCount : 0,
-      peers: null,
+      peers: t.parents,
       done: null,
       active: t.active,
       fromPeers: t.fromPeers,
@@ -121,6 +122,7 @@ export function listingTable(listing: TaskListing): string {
       { header: "PIECES", right: true },
       { header: "PROGRESS", right: true },
       { header: "STATE" },
+      { header: "PEERS", right: true },
       { header: "FROM PEERS", right: true },
       { header: "FROM SOURCE", right: true },
       { header: "URL" },
@@ -131,6 +133,7 @@ export function listingTable(listing: TaskListing): string {
       pieces(t),
       formatPercent(t.progress),
       t.active ? "downloading" : t.progress === 1 ? "complete" : "partial",
+      String(t.peers ?? 0),
       size(t.fromPeers),
       size(t.fromSource),
       t.url,

@@ -68,6 +68,7 @@ function startFakeAgent(script: Script): FakeAgent {
         active: false,
         fromPeers: 40_000,
         fromSource: CONTENT.length - 40_000,
+        parents: 1,
       };
       return Response.json(summary);
     }

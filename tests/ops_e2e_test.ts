@@ -53,7 +53,14 @@ Deno.test({
     assert.equal(t.length, origin.size);
     assert.deepEqual([t.pieces, t.pieceCount, t.progress, t.active], [3, 3, 1, false]);
     assert.equal(t.fromPeers! + t.fromSource!, origin.size);
-    assert.equal(t.peers, null);
+    // a fetched from the seed (and maybe the source), never from itself.
+    assert.equal(t.peers, t.fromPeers! > 0 ? 1 : 0);
+    const agentTable = await h.run("tasks", ["tasks", "--agent", a.url], { env });
+    assert.match(
+      agentTable.stdout,
+      /^TASK\s+SIZE\s+PIECES\s+PROGRESS\s+STATE\s+PEERS\s+FROM PEERS/,
+    );
+    assert.match(agentTable.stdout, /10\.0 MiB\s+3\/3\s+100\.0%\s+complete\s+[01]\s/);
 
     // Both peers report done in their final announce; wait until the tracker has it.
     let fromTracker: TaskListing | null = null;
