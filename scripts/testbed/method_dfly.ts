@@ -1,0 +1,109 @@
+/**
+ * @module method_dfly — method (c) of the netns swarm benchmark: dfly. The
+ * origin host runs nginx (the source), the tracker and a seed agent; every
+ * client host runs one agent, and all clients start `dfly get` at once.
+ * With `prewarm` the seed fetches the file from the source (over the origin
+ * host's loopback) before the window opens, as the BitTorrent seeder holds
+ * it; without, the first client's request makes the tracker trigger it.
+ */
+import { MAIN } from "../../tests/_harness.ts";
+import { measure, type MethodContext, type MethodRun, startClients } from "./method.ts";
+import { startNginx } from "./method_http.ts";
+import type { TestbedHost } from "./netns.ts";
+
+/** Tracker port on the origin host. */
+export const DFLY_TRACKER_PORT = 8002;
+/** Agent port on every host. */
+export const DFLY_AGENT_PORT = 65002;
+
+/** Options of {@link runDfly}. */
+export interface DflyMethodOptions {
+  /** Seed fetches the file before the window (default true). */
+  prewarm: boolean;
+  /** Extra `dfly agent` flags for every agent (tuning experiments). */
+  agentArgs?: string[];
+}
+
+function denoIn(host: TestbedHost, args: string[]): string[] {
+  return ["netns", "exec", host.ns, Deno.execPath(), "run", "-A", MAIN, ...args];
+}
+
+/** Starts one agent in `host`; resolves when it listens. */
+async function startAgent(
+  ctx: MethodContext,
+  host: TestbedHost,
+  tracker: string,
+  extra: string[],
+): Promise<void> {
+  const dataDir = `${ctx.work}/h${host.index}/agent`;
+  await Deno.mkdir(dataDir, { recursive: true });
+  await ctx.h.spawnCommand(
+    host.index === 0 ? "seed" : `agent-h${host.index}`,
+    "ip",
+    denoIn(host, [
+      "agent",
+      "--tracker",
+      tracker,
+      "--listen",
+      `0.0.0.0:${DFLY_AGENT_PORT}`,
+      "--advertise",
+      `${host.ip}:${DFLY_AGENT_PORT}`,
+      "--data-dir",
+      dataDir,
+      "--download-limit",
+      "0",
+      "--upload-limit",
+      "0",
+      ...extra,
+    ]),
+    { timeoutMs: 180_000 },
+  );
+}
+
+/** Tracker and seed on the origin, an agent per client, then every client's `dfly get` at once. */
+export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): Promise<MethodRun> {
+  const { origin } = ctx.bed;
+  const url = await startNginx(ctx);
+  const extra = options.agentArgs ?? [];
+  await Deno.mkdir(`${ctx.work}/h0`, { recursive: true });
+  const trackerUrl = `http://${origin.ip}:${DFLY_TRACKER_PORT}`;
+  await ctx.h.spawnCommand(
+    "tracker",
+    "ip",
+    denoIn(origin, [
+      "tracker",
+      "--listen",
+      `${origin.ip}:${DFLY_TRACKER_PORT}`,
+      "--db",
+      `file:${ctx.work}/h0/tracker.db`,
+    ]),
+    { timeoutMs: 180_000 },
+  );
+  await startAgent(ctx, origin, trackerUrl, ["--seed", ...extra]);
+  await Promise.all(ctx.clients.map((h) => startAgent(ctx, h, trackerUrl, extra)));
+  const agent = `http://127.0.0.1:${DFLY_AGENT_PORT}`;
+  const get = (out: string) =>
+    [
+      Deno.execPath(),
+      ["run", "-A", MAIN, "get", url, "-o", out, "--agent", agent, "--no-progress", "--json"],
+    ] as [string, string[]];
+  if (options.prewarm) {
+    const pre = await startClients(
+      { ...ctx, clients: [origin] },
+      () => get(`${ctx.work}/h0/prewarm.bin`),
+    );
+    if ((await pre.done[0]) === null) {
+      throw new Error(`seed prewarm failed: ${pre.errors().join("; ")}`);
+    }
+    await Deno.remove(`${ctx.work}/h0/prewarm.bin`).catch(() => {});
+  }
+  const outputs = ctx.clients.map((h) => `${ctx.work}/h${h.index}/dfly.bin`);
+  const result = await measure(
+    ctx,
+    "dfly",
+    outputs,
+    () => startClients(ctx, (_h, i) => get(outputs[i])),
+  );
+  result.method = options.prewarm ? "dfly" : "dfly (cold seed)";
+  return result;
+}

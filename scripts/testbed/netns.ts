@@ -1,0 +1,284 @@
+/**
+ * @module netns — an emulated LAN on one machine: one network namespace per
+ * host, all joined by veth pairs to a bridge that lives in its own namespace,
+ * with htb shaping on both ends of every veth (a host's upload rate on its
+ * side, its download rate on the bridge side). Addresses are in 10.77.0.0/24
+ * and exist only inside these namespaces; nothing is routed out. Needs root.
+ *
+ * ```
+ *   h0 (origin) eth0 ──veth── p0 ┐
+ *   h1          eth0 ──veth── p1 ├─ br0   (namespace "<prefix>-br")
+ *   hN          eth0 ──veth── pN ┘
+ *   egress of eth0 = host's upload rate; egress of pI = host's download rate
+ * ```
+ *
+ * {@link Testbed.destroy} kills every process left in the namespaces and
+ * deletes them; it is safe to call more than once.
+ */
+
+/** One emulated host. */
+export interface TestbedHost {
+  /** Index: 0 is the origin host. */
+  index: number;
+  /** Network namespace name. */
+  ns: string;
+  /** IPv4 address on the bridge. */
+  ip: string;
+  /** Upload and download rate, bytes per second. */
+  up: number;
+  down: number;
+}
+
+/** Options of {@link Testbed.create}. */
+export interface TestbedOptions {
+  /** Client hosts besides the origin host h0. */
+  clients: number;
+  /** Each client's upload and download rate, bytes/s. */
+  rate: number;
+  /** The origin host's upload and download rate, bytes/s (default {@link TestbedOptions.rate}). */
+  originRate?: number;
+  /** Name prefix of namespaces (default `dfb<pid>`; at most 8 characters). */
+  prefix?: string;
+}
+
+/** Output of one finished command. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to completion; throws with its stderr when it fails (unless `allowFail`). */
+export async function run(
+  program: string,
+  args: string[],
+  allowFail = false,
+): Promise<CommandResult> {
+  const out = await new Deno.Command(program, { args, stdin: "null" }).output();
+  const res = {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+  if (res.code !== 0 && !allowFail) {
+    throw new Error(`${program} ${args.join(" ")} failed (${res.code}): ${res.stderr.trim()}`);
+  }
+  return res;
+}
+
+/** The htb rate argument for bytes/s. */
+export function tcRate(bytesPerSecond: number): string {
+  return `${Math.round(bytesPerSecond * 8)}bit`;
+}
+
+/** Byte limit of the fifo under each htb class: ~50 ms at the rate, at least 64 KiB. */
+export function fifoLimitBytes(bytesPerSecond: number): number {
+  return Math.max(64 * 1024, Math.round(bytesPerSecond * 0.05));
+}
+
+/** The namespaces, veths and shaping of one emulated LAN. */
+export class Testbed {
+  readonly prefix: string;
+  readonly bridgeNs: string;
+  readonly hosts: TestbedHost[];
+  #destroyed = false;
+
+  private constructor(prefix: string, hosts: TestbedHost[]) {
+    this.prefix = prefix;
+    this.bridgeNs = `${prefix}-br`;
+    this.hosts = hosts;
+  }
+
+  /** The origin host h0. */
+  get origin(): TestbedHost {
+    return this.hosts[0];
+  }
+
+  /** Client hosts h1..hN. */
+  get clients(): TestbedHost[] {
+    return this.hosts.slice(1);
+  }
+
+  /** Builds the LAN; on any failure it removes what it made and rethrows. */
+  static async create(options: TestbedOptions): Promise<Testbed> {
+    if (Deno.uid() !== 0) throw new Error("Cannot build the netns testbed as it needs root");
+    if (options.clients < 1 || options.clients > 250) {
+      throw new RangeError(`Cannot emulate ${options.clients} clients: use 1 to 250`);
+    }
+    const prefix = options.prefix ?? `dfb${Deno.pid}`;
+    if (prefix.length > 8) {
+      throw new RangeError(`Cannot use prefix ${prefix}: at most 8 characters`);
+    }
+    const hosts = Array.from({ length: options.clients + 1 }, (_, index) => {
+      const rate = index === 0 ? options.originRate ?? options.rate : options.rate;
+      return { index, ns: `${prefix}-h${index}`, ip: `10.77.0.${index + 1}`, up: rate, down: rate };
+    });
+    const bed = new Testbed(prefix, hosts);
+    try {
+      await bed.#build();
+    } catch (err) {
+      await bed.destroy();
+      throw err;
+    }
+    return bed;
+  }
+
+  async #build(): Promise<void> {
+    const br = this.bridgeNs;
+    await run("ip", ["netns", "add", br]);
+    await run("ip", ["-n", br, "link", "add", "br0", "type", "bridge"]);
+    await run("ip", ["-n", br, "link", "set", "br0", "up"]);
+    // Bridged frames must not go through this namespace's iptables (no effect
+    // when br_netfilter is not loaded, hence allowFail).
+    for (const key of ["iptables", "ip6tables", "arptables"]) {
+      await run("ip", [
+        "netns",
+        "exec",
+        br,
+        "sysctl",
+        "-qw",
+        `net.bridge.bridge-nf-call-${key}=0`,
+      ], true);
+    }
+    for (const h of this.hosts) {
+      const veth = `${this.prefix}v${h.index}`;
+      const port = `${this.prefix}p${h.index}`;
+      await run("ip", ["netns", "add", h.ns]);
+      await run("ip", [
+        "link",
+        "add",
+        veth,
+        "netns",
+        h.ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        port,
+        "netns",
+        br,
+      ]);
+      await run("ip", ["netns", "exec", h.ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
+      await run("ip", ["-n", h.ns, "link", "set", veth, "name", "eth0"]);
+      await run("ip", ["-n", h.ns, "addr", "add", `${h.ip}/24`, "dev", "eth0"]);
+      await run("ip", ["-n", h.ns, "link", "set", "eth0", "up"]);
+      await run("ip", ["-n", h.ns, "link", "set", "lo", "up"]);
+      await run("ip", ["-n", br, "link", "set", port, "master", "br0", "up"]);
+      await shape(h.ns, "eth0", h.up);
+      await shape(br, port, h.down);
+    }
+  }
+
+  /** Argument list that runs `program args` inside host `h`'s namespace. */
+  exec(h: TestbedHost, program: string, args: string[]): [string, string[]] {
+    return ["ip", ["netns", "exec", h.ns, program, ...args]];
+  }
+
+  /** Wire bytes host `h` has sent (its eth0 htb class counter). */
+  async sentBytes(h: TestbedHost): Promise<number> {
+    const { stdout } = await run("tc", ["-n", h.ns, "-s", "class", "show", "dev", "eth0"]);
+    const m = /Sent (\d+) bytes/.exec(stdout);
+    if (!m) throw new Error(`no tc counter on ${h.ns} eth0: ${stdout}`);
+    return Number(m[1]);
+  }
+
+  /**
+   * Pids of all processes in the hosts' namespaces, by host index. Read from
+   * `/proc/PID/ns/net` (no process spawned, so cheap enough to sample often).
+   */
+  async pidsByHost(): Promise<Map<number, number[]>> {
+    const inodes = new Map<string, number>();
+    for (const h of this.hosts) {
+      const st = await Deno.stat(`/run/netns/${h.ns}`).catch(() => null);
+      if (st?.ino) inodes.set(`net:[${st.ino}]`, h.index);
+    }
+    const out = new Map<number, number[]>(this.hosts.map((h) => [h.index, []]));
+    for await (const entry of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      const link = await Deno.readLink(`/proc/${entry.name}/ns/net`).catch(() => "");
+      const index = inodes.get(link);
+      if (index !== undefined) out.get(index)!.push(Number(entry.name));
+    }
+    return out;
+  }
+
+  /** Kills every process in the hosts' namespaces (TERM, then KILL after `graceMs`). */
+  async killAll(graceMs = 2000): Promise<void> {
+    const list = async () => [...(await this.pidsByHost()).values()].flat();
+    const signal = (pids: number[], sig: Deno.Signal) => {
+      for (const pid of pids) {
+        try {
+          Deno.kill(pid, sig);
+        } catch { /* already gone */ }
+      }
+    };
+    signal(await list(), "SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      if ((await list()).length === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    signal(await list(), "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  /** Kills what runs inside and removes every namespace (and so every veth). */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    await this.killAll().catch(() => {});
+    for (const ns of [...this.hosts.map((h) => h.ns), this.bridgeNs]) {
+      await run("ip", ["netns", "del", ns], true);
+    }
+  }
+}
+
+/** htb with one class at `rate` and a byte-limited fifo under it, on `dev`'s egress. */
+async function shape(ns: string, dev: string, rate: number): Promise<void> {
+  await run("tc", [
+    "-n",
+    ns,
+    "qdisc",
+    "add",
+    "dev",
+    dev,
+    "root",
+    "handle",
+    "1:",
+    "htb",
+    "default",
+    "1",
+  ]);
+  await run("tc", [
+    "-n",
+    ns,
+    "class",
+    "add",
+    "dev",
+    dev,
+    "parent",
+    "1:",
+    "classid",
+    "1:1",
+    "htb",
+    "rate",
+    tcRate(rate),
+    "ceil",
+    tcRate(rate),
+  ]);
+  await run("tc", [
+    "-n",
+    ns,
+    "qdisc",
+    "add",
+    "dev",
+    dev,
+    "parent",
+    "1:1",
+    "handle",
+    "10:",
+    "bfifo",
+    "limit",
+    String(fifoLimitBytes(rate)),
+  ]);
+}
