@@ -255,8 +255,10 @@ export class TaskDownload {
       this.#complete = true;
       this.#announceWake.notify();
       const seconds = (this.finishedAt - this.startedAt) / 1000;
-      agentMetrics.downloadSeconds.observe(seconds);
-      agentMetrics.downloads.inc(1, { result: "done" });
+      // Nothing fetched: the store already held it all (a cache hit is not a transfer).
+      const cached = this.fromPeers + this.fromSource === 0;
+      if (!cached) agentMetrics.downloadSeconds.observe(seconds);
+      agentMetrics.downloads.inc(1, { result: cached ? "cached" : "done" });
       log.info("download finished", {
         task: this.id,
         bytes: this.stored!.length,

@@ -39,7 +39,7 @@ export const agentMetrics = {
   }),
   downloads: registry.counter({
     name: "dfly_agent_downloads_total",
-    help: "Task downloads that ended, by result (done or failed).",
+    help: "Task downloads that ended, by result (done, cached: nothing to fetch, or failed).",
     labelNames: ["result"],
   }),
   downloadSeconds: registry.histogram({

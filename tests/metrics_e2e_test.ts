@@ -126,6 +126,27 @@ Deno.test({
     assert.equal(overview.tasks[0].progress, 1);
     assert.equal(overview.hosts.length, 3);
 
+    // After a restart on the same data dir, asking again is a cache hit, not a transfer.
+    await b.kill("SIGKILL");
+    const b2 = await h.spawn("b2", [
+      "agent",
+      "--listen",
+      "127.0.0.1:0",
+      "--tracker",
+      tracker.url,
+      "--data-dir",
+      b.dataDir,
+      ...token,
+    ]);
+    const again = await getVia(h, b2.url, origin.fileUrl, `${out}/b2`, ...token);
+    assert.equal(again.from_peers_bytes + again.from_source_bytes, 0);
+    const m2 = await scrape(b2.url);
+    assert.equal(sumSamples(m2, "dfly_agent_downloads_total", { result: "cached" }), 1);
+    assert.equal(sumSamples(m2, "dfly_agent_downloads_total", { result: "done" }), 0);
+    assert.equal(sumSamples(m2, "dfly_agent_download_duration_seconds_count"), 0);
+    assert.equal(sumSamples(m2, "dfly_agent_download_bytes_total"), 0);
+    assert.equal(sumSamples(m2, "dfly_agent_cache_bytes"), origin.size);
+
     // Agent a logs in JSON: one object per line (lines not starting with "{" come from
     // the runtime itself, e.g. "Blocking waiting for file lock" under parallel tests).
     const lines = a.stderr().trim().split("\n").filter((l) => l.startsWith("{"))
