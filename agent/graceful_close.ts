@@ -7,22 +7,12 @@
 import { errorMessage } from "../errors.ts";
 import type { RunningServer } from "../util/http.ts";
 import type { Logger } from "../util/log.ts";
+import { within } from "../util/within.ts";
 
 /** How long in-flight uploads may take to finish after SIGTERM. */
 export const SHUTDOWN_DRAIN_MS = 20_000;
 /** How long the trackers get to hear that this host leaves. */
 export const LEAVE_TIMEOUT_MS = 2000;
-
-/** Resolves with `promise`'s outcome, or `false` once `ms` passed first. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Removes this host from every task it holds at the trackers; best effort, bounded. */
 export async function leaveTrackers(
@@ -30,11 +20,10 @@ export async function leaveTrackers(
   log: Logger,
   ms = LEAVE_TIMEOUT_MS,
 ): Promise<void> {
-  try {
-    if (!await within(leave(), ms)) log.warn("trackers did not confirm the leave in time");
-  } catch (err) {
+  const leaving = leave().catch((err) => {
     log.warn("could not tell the trackers this host leaves", { error: errorMessage(err) });
-  }
+  });
+  if (!await within(leaving, ms)) log.warn("trackers did not confirm the leave in time");
 }
 
 /**

@@ -122,3 +122,20 @@ Deno.test("a second SIGTERM while uploads drain stops the agent at once (exit 1)
   assert.doesNotMatch(agent.stderr(), /drained/);
   await reader.cancel().catch(() => {});
 });
+
+Deno.test("tracker SIGTERM: a client holding a request open does not hold the stop past the bound", async () => {
+  await using h = new Harness();
+  const tracker = await startTracker(h);
+  const { hostname, port } = new URL(tracker.url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  // Headers promise 100 bytes of body; only 10 ever come.
+  await conn.write(new TextEncoder().encode(
+    `POST /api/v1/heartbeat HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"host":{"`,
+  ));
+  await new Promise((r) => setTimeout(r, 300));
+  tracker.child.kill("SIGTERM");
+  assert.equal((await tracker.status).code, 0, tracker.stderr());
+  assert.match(tracker.stderr(), /requests still open at the drain bound/);
+  assert.match(tracker.stderr(), /state saved/);
+  conn.close();
+});

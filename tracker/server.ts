@@ -8,6 +8,7 @@ import { errorMessage } from "../errors.ts";
 import { type RunningServer, serveApp } from "../util/http.ts";
 import { createTransport } from "../util/tls.ts";
 import type { Logger } from "../util/log.ts";
+import { within } from "../util/within.ts";
 import { createTrackerApp } from "./app.ts";
 import type { TrackerConfig } from "./config.ts";
 import { openTrackerDb } from "./db/client.ts";
@@ -16,6 +17,9 @@ import { stateFromSnapshot } from "./load.ts";
 import { createTrackerMetrics } from "./metrics.ts";
 import { createSeedTrigger } from "./seed_trigger.ts";
 import type { TrackerState } from "./state.ts";
+
+/** How long in-flight requests may take to finish after SIGTERM. */
+const SHUTDOWN_DRAIN_MS = 10_000;
 
 /** A started tracker. */
 export interface RunningTracker {
@@ -115,7 +119,10 @@ export async function startTracker(
       stopping ??= (async () => {
         clearInterval(flushTimer);
         clearInterval(sweepTimer);
-        await server.shutdown();
+        // Tracker calls are short; a client that holds its request open does not hold the stop.
+        if (!await within(server.shutdown(), SHUTDOWN_DRAIN_MS)) {
+          log.warn("requests still open at the drain bound; closing", { ms: SHUTDOWN_DRAIN_MS });
+        }
         try {
           await flush();
           log.info("state saved");
