@@ -1,0 +1,123 @@
+/**
+ * @module bench_memory — agent memory on a large file: the RSS (VmRSS from
+ * /proc) of a seed agent while it downloads the file from the origin, then
+ * of a second agent while it downloads it from the seed, and of the seed
+ * while it serves it. Sampled every 100 ms; prints idle, median and peak
+ * per role and phase against the 150 MB target. Rates are unlimited (the
+ * fastest path keeps the most bytes in flight).
+ *
+ * ```sh
+ * TMPDIR=/var/tmp deno run -A scripts/bench_memory.ts [--size 2GiB]
+ * ```
+ *
+ * Needs about 3 × size free under TMPDIR (origin file, seed store, agent
+ * store); it checks before starting.
+ */
+import { parseArgs } from "node:util";
+import { Harness, type Proc } from "../tests/_harness.ts";
+import { getVia, sha256File, startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
+import { parseSize } from "../util/units.ts";
+import { markdownTable } from "./testbed/render.ts";
+import { parseRssBytes } from "./testbed/proc_counters.ts";
+import { median } from "./testbed/swarm_math.ts";
+
+const { values } = parseArgs({
+  options: { size: { type: "string", default: "2GiB" } },
+});
+const size = parseSize(values.size!);
+const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+const TARGET = 150e6;
+
+const df = await new Deno.Command("df", { args: ["-B1", "--output=avail", tmp] }).output();
+const avail = Number(new TextDecoder().decode(df.stdout).trim().split("\n").at(-1));
+if (!(avail > 3.2 * size)) {
+  console.error(
+    `bench_memory: ${tmp} has ${(avail / 2 ** 30).toFixed(1)} GiB free; needs ${
+      (3.2 * size / 2 ** 30).toFixed(1)
+    } GiB (set TMPDIR to a roomier place or pass a smaller --size)`,
+  );
+  Deno.exit(1);
+}
+
+async function rss(proc: Proc): Promise<number> {
+  const text = await Deno.readTextFile(`/proc/${proc.child.pid}/status`).catch(() => "");
+  return parseRssBytes(text) ?? NaN;
+}
+
+/** Samples the RSS of `procs` every 100 ms while `work` runs. */
+async function sampled<T>(
+  procs: Proc[],
+  work: () => Promise<T>,
+): Promise<{ result: T; samples: number[][]; seconds: number }> {
+  const samples: number[][] = procs.map(() => []);
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      const now = await Promise.all(procs.map(rss));
+      now.forEach((v, i) => Number.isFinite(v) && samples[i].push(v));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const t0 = performance.now();
+  try {
+    const result = await work();
+    return { result, samples, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+await using h = new Harness();
+console.error(`bench_memory: generating ${values.size} under ${tmp} …`);
+const origin = await startOrigin(h, values.size!);
+const tracker = await startTracker(h);
+const seed = await startAgent(h, "seed", tracker.url, "--seed");
+const agent = await startAgent(h, "agent", tracker.url);
+await new Promise((r) => setTimeout(r, 2000));
+const idle = { seed: await rss(seed), agent: await rss(agent) };
+const out = await h.tempDir("dfly-mem-out-");
+
+console.error("bench_memory: seed downloads from the origin …");
+const phase1 = await sampled([seed], () => getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`));
+await Deno.remove(`${out}/seed.bin`);
+console.error("bench_memory: agent downloads from the seed …");
+const phase2 = await sampled(
+  [agent, seed],
+  () => getVia(h, agent.url, origin.fileUrl, `${out}/agent.bin`),
+);
+const ok = (await sha256File(`${out}/agent.bin`)) === origin.sha256;
+
+const mb = (b: number) => (b / 1e6).toFixed(0);
+const rows = [
+  ["seed", "downloading from the origin", idle.seed, phase1.samples[0], phase1.seconds],
+  ["agent", "downloading from the seed", idle.agent, phase2.samples[0], phase2.seconds],
+  ["seed", "serving the agent", idle.seed, phase2.samples[1], phase2.seconds],
+] as const;
+console.log(markdownTable(
+  [
+    "agent",
+    "while",
+    "idle RSS (MB)",
+    "median RSS (MB)",
+    "peak RSS (MB)",
+    "samples",
+    "seconds",
+    "MB/s",
+    "≤ 150 MB",
+  ],
+  rows.map(([role, phase, idleRss, s, secs]) => [
+    role,
+    phase,
+    mb(idleRss),
+    mb(median(s)),
+    mb(Math.max(...s)),
+    String(s.length),
+    secs.toFixed(1),
+    (size / 1e6 / secs).toFixed(0),
+    Math.max(...s) <= TARGET ? "yes" : "no",
+  ]),
+  ["left", "left", "right", "right", "right", "right", "right", "right", "left"],
+));
+console.log(`${values.size}, copy verified by sha256: ${ok ? "yes" : "NO"}`);
+if (!ok) Deno.exitCode = 1;
