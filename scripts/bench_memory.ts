@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { Harness, type Proc } from "../tests/_harness.ts";
-import { getVia, sha256File, startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
+import { getVia, sha256File, startAgent, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
 import { markdownTable } from "./testbed/render.ts";
 import { parseRssBytes } from "./testbed/proc_counters.ts";
@@ -70,7 +70,16 @@ async function sampled<T>(
 
 await using h = new Harness();
 console.error(`bench_memory: generating ${values.size} under ${tmp} …`);
-const origin = await startOrigin(h, values.size!);
+// Generating and hashing a 2 GiB file takes longer than startOrigin() waits.
+const originDir = await h.tempDir("dfly-mem-origin-");
+const originProc = await h.spawn(
+  "origin",
+  ["scripts/origin.ts", "--size", values.size!, "--dir", originDir],
+  { timeoutMs: 900_000 },
+);
+const m = /origin file url=(\S+) path=\S+ size=\d+ sha256=([0-9a-f]{64})/.exec(originProc.stderr());
+if (!m) throw new Error(`origin did not say what it serves:\n${originProc.stderr()}`);
+const origin = { fileUrl: m[1], sha256: m[2] };
 const tracker = await startTracker(h);
 const seed = await startAgent(h, "seed", tracker.url, "--seed");
 const agent = await startAgent(h, "agent", tracker.url);

@@ -203,6 +203,8 @@ try {
             verified: 0,
             cpuBusyPct: NaN,
             cpuSeconds: NaN,
+            commandCpuSeconds: NaN,
+            notes: [],
             errors: [String(err instanceof Error ? err.message : err).split("\n")[0]],
           };
         } finally {
@@ -217,7 +219,10 @@ try {
             done.length ? Math.max(...done).toFixed(1) : "—"
           } s, ${done.length}/${n} done, ${result.verified} verified, origin ${
             (result.originBytes / size).toFixed(2)
-          } copies, CPU ${result.cpuSeconds.toFixed(1)} s, busy ${result.cpuBusyPct.toFixed(0)}%` +
+          } copies, CPU ${result.cpuSeconds.toFixed(1)} s (commands ${
+            result.commandCpuSeconds.toFixed(1)
+          } s), busy ${result.cpuBusyPct.toFixed(0)}%` +
+            (result.notes.length ? `; ${result.notes.join("; ")}` : "") +
             (result.errors.length ? `; errors: ${result.errors.join(" | ")}` : ""),
         );
       }

@@ -57,8 +57,12 @@ export interface MethodRun {
   cpuBusyPct: number;
   /** CPU seconds of every process in the emulated hosts during the window. */
   cpuSeconds: number;
+  /** Part of {@link MethodRun.cpuSeconds} spent by the client commands (curl, dfly get). */
+  commandCpuSeconds: number;
   /** Errors, one line each. */
   errors: string[];
+  /** Method-specific observations (e.g. where dfly clients got their bytes). */
+  notes: string[];
 }
 
 /** One sample at the start or end of a measurement window. */
@@ -104,6 +108,7 @@ export interface ClientRun {
   /** Its CPU seconds (bash `times`) once done; 0 when not reported. */
   cpuSeconds(): number;
   output(): string;
+  stdout(): string;
 }
 
 /**
@@ -135,6 +140,7 @@ export async function startClient(
       }
     },
     output: () => proc.stdout() + proc.stderr(),
+    stdout: () => proc.stdout(),
   };
 }
 
@@ -192,6 +198,8 @@ export interface Started {
   exitedCpuSeconds(): number;
   /** Errors of failed clients, read after they finished. */
   errors(): string[];
+  /** Each client command's stdout (when the method runs commands). */
+  stdouts?(): string[];
 }
 
 /**
@@ -222,7 +230,9 @@ export async function measure(
     verified: digests.filter((d) => d === ctx.file.sha256).length,
     cpuBusyPct: busyPercent(s0, s1),
     cpuSeconds: processCpuSeconds(s0, s1, ctx.clkTck) + started.exitedCpuSeconds(),
+    commandCpuSeconds: started.exitedCpuSeconds(),
     errors,
+    notes: [],
   };
   await Promise.all(outputs.map((p) => Deno.remove(p).catch(() => {})));
   return result;
@@ -253,6 +263,7 @@ export async function startClients(
           ? [`h${ctx.clients[i].index} exit ${codes[i]}: ${lastLine(r.output())}`]
           : []
       ),
+    stdouts: () => runs.map((r) => r.stdout()),
   };
 }
 

@@ -7,7 +7,13 @@
  * it; without, the first client's request makes the tracker trigger it.
  */
 import { MAIN } from "../../tests/_harness.ts";
-import { measure, type MethodContext, type MethodRun, startClients } from "./method.ts";
+import {
+  measure,
+  type MethodContext,
+  type MethodRun,
+  startClients,
+  type Started,
+} from "./method.ts";
 import { startNginx } from "./method_http.ts";
 import type { TestbedHost } from "./netns.ts";
 
@@ -98,12 +104,34 @@ export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): P
     await Deno.remove(`${ctx.work}/h0/prewarm.bin`).catch(() => {});
   }
   const outputs = ctx.clients.map((h) => `${ctx.work}/h${h.index}/dfly.bin`);
+  let started: Started | null = null;
   const result = await measure(
     ctx,
     "dfly",
     outputs,
-    () => startClients(ctx, (_h, i) => get(outputs[i])),
+    async () => started = await startClients(ctx, (_h, i) => get(outputs[i])),
   );
   result.method = options.prewarm ? "dfly" : "dfly (cold seed)";
+  result.notes.push(byteSources((started as Started | null)?.stdouts?.() ?? []));
   return result;
+}
+
+/** Where the clients' bytes came from, summed over their `dfly get --json` lines. */
+export function byteSources(stdouts: string[]): string {
+  let peers = 0;
+  let source = 0;
+  let parsed = 0;
+  for (const text of stdouts) {
+    try {
+      const line = text.trim().split("\n").at(-1) ?? "";
+      const j = JSON.parse(line) as { from_peers_bytes: number; from_source_bytes: number };
+      peers += j.from_peers_bytes;
+      source += j.from_source_bytes;
+      parsed++;
+    } catch { /* a failed client printed no summary */ }
+  }
+  const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  return `clients got ${mib(peers)} MiB from peers, ${
+    mib(source)
+  } MiB from the source (${parsed} summaries)`;
 }

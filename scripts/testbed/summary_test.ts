@@ -14,7 +14,9 @@ function run(method: string, clientSeconds: (number | null)[], originCopies: num
     verified: clientSeconds.filter((s) => s !== null).length,
     cpuBusyPct: 50,
     cpuSeconds: 4,
+    commandCpuSeconds: 1,
     errors: [],
+    notes: [],
   };
 }
 
