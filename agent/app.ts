@@ -30,6 +30,7 @@ import {
 import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
 import { DFLY_VERSION } from "../util/version.ts";
 import { importName } from "../wire_ops.ts";
+import { blobDigestOfTask } from "../proxy/route.ts";
 import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
@@ -134,6 +135,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       tag: req.tag,
       headers: [],
       private: false,
+      // A registry blob mirrored through some agent's proxy: the seed checks its sha256 too.
+      digest: blobDigestOfTask(req.taskId, req.url),
     });
     deps.log.info("seeding task", { task: req.taskId, url: req.url });
     return c.json({ taskId: req.taskId }, 202);

@@ -4,6 +4,7 @@
  * everything else is forwarded upstream as is, and hosts outside
  * `--proxy-allow` are refused.
  */
+import { blobTaskId } from "../util/task_id.ts";
 import { parseRegistry } from "./config.ts";
 
 /** How the request named its target: `GET /v2/...` (mirror) or `GET http://host/...` (proxy). */
@@ -156,4 +157,29 @@ export function routeConnect(
     return { kind: "refuse", status: 403, message: `${authority} is not in --proxy-allow` };
   }
   return { kind: "tunnel", hostname: m[1] ?? m[2], port };
+}
+
+/**
+ * The blob digest a seed must check a task against: the digest in `url`'s
+ * blob path when `taskId` is that blob's task (the mirror keyed it so), else null.
+ *
+ * @example
+ * ```ts
+ * import { blobDigestOfTask } from "./route.ts";
+ * import { blobTaskId } from "../util/task_id.ts";
+ * const digest = `sha256:${"c".repeat(64)}`;
+ * const url = `http://r/v2/a/blobs/${digest}`;
+ * if (blobDigestOfTask(blobTaskId(digest), url) !== digest) throw new Error();
+ * if (blobDigestOfTask("0".repeat(64), url) !== null) throw new Error();
+ * ```
+ */
+export function blobDigestOfTask(taskId: string, url: string): string | null {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  const digest = parseBlobPath(path)?.digest ?? null;
+  return digest !== null && blobTaskId(digest) === taskId ? digest : null;
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { hostAllowed, parseBlobPath, routeConnect, routeRequest } from "./route.ts";
+import { blobTaskId, taskId } from "../util/task_id.ts";
+import {
+  blobDigestOfTask,
+  hostAllowed,
+  parseBlobPath,
+  routeConnect,
+  routeRequest,
+} from "./route.ts";
 
 const HEX = "ab".repeat(32);
 const CONFIG = {
@@ -114,4 +121,13 @@ Deno.test("hostAllowed() matches a name or name:port; routeConnect() checks it",
   assert.equal(routeConnect("[::1]:443", []).kind, "tunnel");
   assert.equal(routeConnect("reg.local", []).kind, "refuse");
   assert.equal(routeConnect("reg.local:0", []).kind, "refuse");
+});
+
+Deno.test("blobDigestOfTask() only names a digest for the blob's own task id", () => {
+  const digest = `sha256:${HEX}`;
+  const url = `https://r.example/v2/a/b/blobs/${digest}`;
+  assert.equal(blobDigestOfTask(blobTaskId(digest), url), digest);
+  assert.equal(blobDigestOfTask(taskId({ url }), url), null, "a dfly get of the same URL");
+  assert.equal(blobDigestOfTask(blobTaskId(digest), "http://o/file.iso"), null);
+  assert.equal(blobDigestOfTask(blobTaskId(digest), "not a url"), null);
 });
