@@ -56,7 +56,17 @@ export async function buildBundle(out: string): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
   const installed = await Deno.stat(`${ROOT}node_modules/.deno`).then(() => true, () => false);
   if (!installed) await run(Deno.execPath(), ["install", "--frozen"]);
-  await run(Deno.execPath(), ["bundle", "--platform", "deno", "-o", `${out}/dfly.js`, "main.ts"]);
+  await run(Deno.execPath(), [
+    "bundle",
+    // Read node_modules as installed above; never take its lock, which would make
+    // concurrently starting deno processes print "Blocking waiting for file lock".
+    "--node-modules-dir=manual",
+    "--platform",
+    "deno",
+    "-o",
+    `${out}/dfly.js`,
+    "main.ts",
+  ]);
   await copyDir(`${ROOT}tracker/migrations`, `${out}/migrations`);
   const natives = await nativePackages();
   if (natives.length === 0) throw new Error("no native @libsql package in node_modules");
