@@ -213,7 +213,9 @@ Deno.test("TLS: tracker, seed and agents serve HTTPS with a test CA; peers, trac
   await healthy.body?.cancel();
   client.close();
 
-  // dfly get without the CA does not trust the agent.
+  // dfly get without the CA does not trust the agent, and says so rather than quietly
+  // downloading around it.
+  const sentBefore = await origin.bytesSent();
   const res = await h.run("get", [
     "get",
     origin.fileUrl,
@@ -222,10 +224,12 @@ Deno.test("TLS: tracker, seed and agents serve HTTPS with a test CA; peers, trac
     "--agent",
     a.url,
     "--no-progress",
-    "--p2p-only",
   ]);
   assert.notEqual(res.code, 0);
   assert.equal(res.stderr.trim().split("\n").length, 1, res.stderr);
+  assert.match(res.stderr, /TLS/);
+  assert.equal(await origin.bytesSent(), sentBefore, "no direct download behind the agent's back");
+  console.log(`TLS: without --ca: ${res.stderr.trim()}`);
   for (const p of [tracker, seed, a, b]) assert.doesNotMatch(p.stderr(), /ERROR|^\s+at /m);
 });
 
