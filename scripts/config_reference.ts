@@ -22,7 +22,10 @@ function helpOf(usage: string, flag: string): string {
   const lines = usage.split("\n");
   const at = lines.findIndex((l) => new RegExp(`^\\s+--${flag}(\\s|$)`).test(l));
   if (at < 0) return "";
-  const first = lines[at].replace(new RegExp(`^\\s+--${flag}(\\s+[A-Z][A-Z_\\[\\],.…:]*)?\\s*`), "");
+  const first = lines[at].replace(
+    new RegExp(`^\\s+--${flag}(\\s+[A-Z][A-Z_\\[\\],.…:]*)?\\s*`),
+    "",
+  );
   const indent = lines[at].length - lines[at].trimStart().length;
   const more: string[] = [];
   for (const l of lines.slice(at + 1)) {
