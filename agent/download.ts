@@ -831,7 +831,8 @@ export class TaskDownload {
         })))
     ) {
       this.#fatal ??= new SourceError(
-        `source changed: the tracker knows another version of ${this.request.url}`,
+        `source changed: the tracker knows another version of ${this.request.url} ` +
+          "(the file was replaced; fetch the new one under another --tag)",
       );
       this.#loopWake.notify();
     }
