@@ -4,6 +4,7 @@
  * range must be what was asked for and the file must not have changed.
  */
 import { SourceError } from "../errors.ts";
+import { importName } from "../wire_ops.ts";
 
 /** What the origin said about the file. */
 export interface SourceInfo {
@@ -44,6 +45,13 @@ export function parseContentRange(
  * is accepted and skipped forward to `start`.
  */
 export async function openSource(url: string, options: OpenSourceOptions): Promise<SourceResponse> {
+  const imported = importName(url);
+  if (imported !== null) {
+    // An import has no origin: its pieces exist only on agents (see wire_ops.ts).
+    throw new SourceError(
+      `no host holds "${imported}": it was never imported, or every holder is gone`,
+    );
+  }
   const headers = new Headers(options.headers as [string, string][]);
   // Compressed transfer would change the bytes and lengths we verify.
   headers.set("accept-encoding", "identity");

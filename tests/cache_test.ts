@@ -142,6 +142,7 @@ Deno.test("dfly import on one agent, dfly export on another: by name, P2P only",
   ]);
   assert.notEqual(missing.code, 0);
   assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+  assert.match(missing.stderr, /no host holds "models\/none\.bin"/);
   assert.equal(await exists(`${dir}/x`), false);
 });
 
