@@ -72,7 +72,7 @@ export async function p2pResponse(
   } catch (err) {
     return fallback(err);
   }
-  const declared = access.headers.get("content-length");
+  const declared = access.headers?.get("content-length") ?? null;
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) !== stored.length) {
     return fallback(
       new Error(`upstream length ${declared} differs from task length ${stored.length}`),
@@ -98,7 +98,7 @@ export async function p2pResponse(
   }
   const out = new Headers();
   for (const name of BLOB_HEADERS) {
-    const value = access.headers.get(name);
+    const value = access.headers?.get(name) ?? null;
     if (value !== null) out.set(name, value);
   }
   if (!out.has("content-type")) out.set("content-type", "application/octet-stream");

@@ -48,7 +48,8 @@ export async function forward(request: Request, upstream: string): Promise<Respo
 
 /** The upstream's answer to the access check. */
 export type AccessCheck =
-  | { granted: true; headers: Headers }
+  /** `headers` of a 2xx answer describe the blob; a redirect's (null here) do not. */
+  | { granted: true; headers: Headers | null }
   | { granted: false; status: number | null; reason: string };
 
 /**
@@ -67,7 +68,8 @@ export async function checkAccess(
   try {
     const res = await fetch(upstream, { method: "HEAD", headers: h, redirect: "manual", signal });
     await res.body?.cancel();
-    if (res.status >= 200 && res.status < 400) return { granted: true, headers: res.headers };
+    if (res.status >= 200 && res.status < 300) return { granted: true, headers: res.headers };
+    if (res.status >= 300 && res.status < 400) return { granted: true, headers: null };
     return { granted: false, status: res.status, reason: `upstream answered ${res.status}` };
   } catch (err) {
     return { granted: false, status: null, reason: errorMessage(err) };
