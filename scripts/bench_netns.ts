@@ -131,6 +131,7 @@ const loadavg = async () =>
 const startedAt = new Date();
 const loadBefore = await loadavg();
 const results: MethodRun[] = [];
+const runLines: string[] = [];
 
 /** Writes `size` random bytes to `path`, returning their sha256. */
 async function writeRandomFile(path: string): Promise<string> {
@@ -204,6 +205,7 @@ try {
             cpuBusyPct: NaN,
             cpuSeconds: NaN,
             commandCpuSeconds: NaN,
+            originCpuSeconds: NaN,
             notes: [],
             errors: [String(err instanceof Error ? err.message : err).split("\n")[0]],
           };
@@ -214,17 +216,20 @@ try {
         }
         results.push(result);
         const done = result.clientSeconds.filter((s): s is number => s !== null);
-        console.error(
+        const line =
           `run ${r + 1} N=${n} ${result.method}: last ${
             done.length ? Math.max(...done).toFixed(1) : "—"
           } s, ${done.length}/${n} done, ${result.verified} verified, origin ${
             (result.originBytes / size).toFixed(2)
-          } copies, CPU ${result.cpuSeconds.toFixed(1)} s (commands ${
-            result.commandCpuSeconds.toFixed(1)
-          } s), busy ${result.cpuBusyPct.toFixed(0)}%` +
-            (result.notes.length ? `; ${result.notes.join("; ")}` : "") +
-            (result.errors.length ? `; errors: ${result.errors.join(" | ")}` : ""),
-        );
+          } copies, CPU ${result.cpuSeconds.toFixed(1)} s (origin host ${
+            result.originCpuSeconds.toFixed(1)
+          } s, client commands ${result.commandCpuSeconds.toFixed(1)} s), busy ${
+            result.cpuBusyPct.toFixed(0)
+          }%` +
+          (result.notes.length ? `; ${result.notes.join("; ")}` : "") +
+          (result.errors.length ? `; errors: ${result.errors.join(" | ")}` : "");
+        console.error(line);
+        runLines.push(line);
       }
       await bed.destroy();
       bed = null;
@@ -275,6 +280,12 @@ if (!values["no-doc"]) {
     "",
     table,
     `![time until the last client is done vs N](${chartName})`,
+    "",
+    "<details><summary>every run</summary>",
+    "",
+    ...runLines.map((l) => `- ${l}`),
+    "",
+    "</details>",
     "",
     ...rows.filter((r) => r.errors.length).map((r) =>
       `- ${r.method} N=${r.n} errors: ${r.errors.slice(0, 3).join("; ")}`

@@ -59,6 +59,8 @@ export interface MethodRun {
   cpuSeconds: number;
   /** Part of {@link MethodRun.cpuSeconds} spent by the client commands (curl, dfly get). */
   commandCpuSeconds: number;
+  /** Part of {@link MethodRun.cpuSeconds} spent in the origin host (server, tracker, seed). */
+  originCpuSeconds: number;
   /** Errors, one line each. */
   errors: string[];
   /** Method-specific observations (e.g. where dfly clients got their bytes). */
@@ -72,12 +74,15 @@ export interface Snapshot {
   originSent: number;
   /** CPU ticks per pid of processes in the emulated hosts. */
   ticks: Map<number, number>;
+  /** Pids of processes in the origin host. */
+  originPids: Set<number>;
 }
 
 /** Samples the counters of a window. */
 export async function snapshot(bed: Testbed): Promise<Snapshot> {
   const ticks = new Map<number, number>();
-  for (const pid of [...(await bed.pidsByHost()).values()].flat()) {
+  const byHost = await bed.pidsByHost();
+  for (const pid of [...byHost.values()].flat()) {
     const text = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
     if (text) ticks.set(pid, parsePidStatTicks(text));
   }
@@ -86,13 +91,24 @@ export async function snapshot(bed: Testbed): Promise<Snapshot> {
     cpu: parseProcStat(await Deno.readTextFile("/proc/stat")),
     originSent: await bed.sentBytes(bed.origin),
     ticks,
+    originPids: new Set(byHost.get(0) ?? []),
   };
 }
 
-/** CPU seconds of processes alive at `end` (minus what they had used at `start`). */
-export function processCpuSeconds(start: Snapshot, end: Snapshot, clkTck: number): number {
+/**
+ * CPU seconds of processes alive at `end` (minus what they had used at
+ * `start`), optionally only those `pids`.
+ */
+export function processCpuSeconds(
+  start: Snapshot,
+  end: Snapshot,
+  clkTck: number,
+  pids?: ReadonlySet<number>,
+): number {
   let ticks = 0;
-  for (const [pid, t] of end.ticks) ticks += t - (start.ticks.get(pid) ?? 0);
+  for (const [pid, t] of end.ticks) {
+    if (!pids || pids.has(pid)) ticks += t - (start.ticks.get(pid) ?? 0);
+  }
   return ticks / clkTck;
 }
 
@@ -231,6 +247,7 @@ export async function measure(
     cpuBusyPct: busyPercent(s0, s1),
     cpuSeconds: processCpuSeconds(s0, s1, ctx.clkTck) + started.exitedCpuSeconds(),
     commandCpuSeconds: started.exitedCpuSeconds(),
+    originCpuSeconds: processCpuSeconds(s0, s1, ctx.clkTck, s1.originPids),
     errors,
     notes: [],
   };

@@ -15,6 +15,7 @@ function run(method: string, clientSeconds: (number | null)[], originCopies: num
     cpuBusyPct: 50,
     cpuSeconds: 4,
     commandCpuSeconds: 1,
+    originCpuSeconds: 1,
     errors: [],
     notes: [],
   };
