@@ -7,7 +7,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { Hono, MiddlewareHandler } from "hono";
-import { DflyError, errorMessage, WireError } from "../errors.ts";
+import { DflyError, errorMessage, SourceError, WireError } from "../errors.ts";
 import { chooseEvictions, type EvictionReason } from "../storage/cache_policy.ts";
 import type { PieceStore } from "../storage/piece_store.ts";
 import type { StoredTask } from "../storage/stored_task.ts";
@@ -221,7 +221,9 @@ async function importTask(
     deps.store.busy.delete(id);
     await body.cancel().catch(() => {});
     if (stored) await deps.store.remove(id);
-    if (err instanceof DflyError) throw err;
+    // The split stage words a short or long body as a sender's fault (SourceError, 502);
+    // here the sender is the caller, so it is a bad request.
+    if (err instanceof DflyError && !(err instanceof SourceError)) throw err;
     throw new DflyError(`Cannot import "${name}": ${errorMessage(err)}`, "import_failed", 400);
   }
   deps.store.busy.delete(id);

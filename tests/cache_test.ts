@@ -111,6 +111,15 @@ Deno.test("dfly import on one agent, dfly export on another: by name, P2P only",
   assert.equal(result.pieceCount, 3);
   assert.equal(result.announced, true);
 
+  // A body shorter than announced is the caller's mistake: 400, and nothing is kept.
+  const short = await fetch(`${a.url}/api/v1/cache/import?name=short&length=100`, {
+    method: "POST",
+    body: "abc",
+  });
+  assert.equal(short.status, 400);
+  assert.match((await short.json()).error, /^Cannot import "short": .*3 bytes, expected 100/);
+  assert.deepEqual((await ls(h, a.url)).tasks.map((t) => t.name), ["models/w.bin"]);
+
   const again = await h.run("import", ["import", file, "--name", "models/w.bin", "--agent", a.url]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already in the cache/);
