@@ -5,6 +5,7 @@
  * preheats the config and every layer, each leaving the registry once.
  */
 import assert from "node:assert/strict";
+import { rendezvousOrder } from "../agent/rendezvous.ts";
 import { blobTaskId } from "../util/task_id.ts";
 import { Harness } from "./_harness.ts";
 import { makeImage, pushImage, registrySkipReason, startRegistry } from "./_registry.ts";
@@ -35,11 +36,24 @@ Deno.test("dfly preheat URL: the seed fetches once, again is a no-op, a later ge
   }
   assert.equal(first.code, 0, first.stderr);
   const [held] = lines(first.stdout);
+  const id = String(held.taskId);
   assert.equal(held.status, "started");
   assert.equal(held.length, origin.size);
   assert.equal(await origin.bytesSent(), origin.size, "one copy left the origin");
 
-  const again = await h.run("preheat", ["preheat", origin.fileUrl, "--tracker", tracker.url]);
+  // Again, through a tracker list whose first choice for this task is down: it fails over.
+  let dead = "";
+  while (!dead || rendezvousOrder(id, [dead, tracker.url])[0] !== dead) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    dead = `http://127.0.0.1:${(l.addr as Deno.NetAddr).port}`;
+    l.close(); // nothing listens there now
+  }
+  const again = await h.run("preheat", [
+    "preheat",
+    origin.fileUrl,
+    "--tracker",
+    `${dead},${tracker.url}`,
+  ]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /already held/);
   assert.match(again.stdout, /^already held {2}[0-9a-f]{12} {2}10\.0 MiB/);
