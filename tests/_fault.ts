@@ -240,3 +240,12 @@ export async function rawRequest(
   const split = all.indexOf("\r\n\r\n");
   return { status: m ? Number(m[1]) : 0, body: split >= 0 ? all.slice(split + 4) : "" };
 }
+
+/**
+ * A command's stderr without the runtime's own notices (e.g. "Blocking waiting
+ * for file lock on node_modules directory" while parallel tests start).
+ */
+export function ownStderr(stderr: string): string {
+  return stderr.split("\n").filter((l) => l.trim() !== "" && !/^Blocking waiting/.test(l))
+    .join("\n");
+}

@@ -7,9 +7,10 @@
  * piece of the mixed task it could not verify.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { taskId } from "../util/task_id.ts";
 import { Harness } from "./_harness.ts";
-import { agentTask } from "./_fault.ts";
+import { agentTask, ownStderr } from "./_fault.ts";
 import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_swarm.ts";
 
 /** Runs `dfly get` through `agentUrl` and expects a one-line failure matching `reason`. */
@@ -30,7 +31,7 @@ async function expectFailure(
     "--no-progress",
     "--p2p-only",
   ], { timeoutMs: 60_000 });
-  const line = res.stderr.trim();
+  const line = ownStderr(res.stderr);
   assert.notEqual(res.code, 0, `expected failure for ${url}`);
   assert.equal(line.split("\n").length, 1, res.stderr);
   assert.match(line, reason);
@@ -125,4 +126,15 @@ Deno.test("origin faults: a source that changes between requests fails the task 
     served++;
   }
   assert.ok(served >= 1, "the piece verified before the change is still served");
+
+  // The tracker keeps the first version: a fresh agent is told how to get the new one,
+  // and a new --tag gets it.
+  const fresh = await startAgent(h, "fresh", tracker.url);
+  await expectFailure(h, fresh.url, origin.fileUrl, /source changed/);
+  const dir = await h.tempDir();
+  await getVia(h, fresh.url, origin.fileUrl, `${dir}/v2.bin`, "--tag", "v2");
+  const v2 = createHash("sha256").update(
+    new Uint8Array(await (await fetch(origin.fileUrl)).arrayBuffer()),
+  ).digest("hex");
+  assert.equal(await sha256File(`${dir}/v2.bin`), v2);
 });

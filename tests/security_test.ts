@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { taskId } from "../util/task_id.ts";
 import { AGENT_ROUTES, TRACKER_ROUTES } from "../wire.ts";
 import { Harness } from "./_harness.ts";
-import { waitFor } from "./_fault.ts";
+import { ownStderr, waitFor } from "./_fault.ts";
 import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_swarm.ts";
 
 /** Every route of `routes` with its parameters filled, and the method it takes. */
@@ -127,8 +127,8 @@ Deno.test("get: a wrong token fails clearly instead of downloading behind the ag
     "wrong",
   ]);
   assert.notEqual(res.code, 0);
-  assert.match(res.stderr.trim(), /^dfly get: .*(token|401)/i);
-  assert.equal(res.stderr.trim().split("\n").length, 1);
+  assert.match(ownStderr(res.stderr), /^dfly get: .*(token|401)/i);
+  assert.equal(ownStderr(res.stderr).split("\n").length, 1);
   assert.deepEqual([...Deno.readDirSync(dir)], []);
   assert.equal(await origin.bytesSent(), 0);
 });
@@ -226,7 +226,7 @@ Deno.test("TLS: tracker, seed and agents serve HTTPS with a test CA; peers, trac
     "--no-progress",
   ]);
   assert.notEqual(res.code, 0);
-  assert.equal(res.stderr.trim().split("\n").length, 1, res.stderr);
+  assert.equal(ownStderr(res.stderr).split("\n").length, 1, res.stderr);
   assert.match(res.stderr, /TLS/);
   assert.equal(await origin.bytesSent(), sentBefore, "no direct download behind the agent's back");
   console.log(`TLS: without --ca: ${res.stderr.trim()}`);
