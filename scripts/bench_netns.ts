@@ -234,21 +234,29 @@ try {
       await bed.destroy();
       bed = null;
     }
+    await report(false);
   }
 } finally {
   await cleanup();
   clearTimeout(overall);
 }
 
-const rows = summarize(results, { rate, originRate, fileBytes: size });
-const table = summaryTable(rows);
-const loadAfter = await loadavg();
-console.log(table);
-for (const row of rows) {
-  if (row.errors.length) console.log(`${row.method} N=${row.n}: ${row.errors.join(" | ")}`);
-}
-
-if (!values["no-doc"]) {
+/**
+ * Prints the summary of the runs so far and (unless --no-doc) writes it to
+ * the doc and the chart; called after every run, so a run cut short by
+ * --max-minutes still leaves what was measured.
+ */
+async function report(final: boolean): Promise<void> {
+  const rows = summarize(results, { rate, originRate, fileBytes: size });
+  const table = summaryTable(rows);
+  const loadAfter = await loadavg();
+  if (final) {
+    console.log(table);
+    for (const row of rows) {
+      if (row.errors.length) console.log(`${row.method} N=${row.n}: ${row.errors.join(" | ")}`);
+    }
+  }
+  if (values["no-doc"] || results.length === 0) return;
   const tag = values.rate!.replace(/[^0-9A-Za-z]/g, "");
   const chartName = `swarm-${tag}.svg`;
   const docPath = values.doc!;
@@ -257,9 +265,10 @@ if (!values["no-doc"]) {
     `${docDir}/${chartName}`,
     summaryChart(rows, `${values.size} to N hosts, ${values.rate} up/down per host`),
   );
-  const command = `deno run -A scripts/bench_netns.ts ${
-    Deno.args.filter((a) => !a.startsWith("--doc") && a !== "--no-doc").join(" ")
-  }`.trim();
+  const shown = Deno.args.filter((a, i, all) =>
+    !a.startsWith("--doc") && !(all[i - 1] === "--doc")
+  );
+  const command = `deno run -A scripts/bench_netns.ts ${shown.join(" ")}`.trim();
   const section = [
     `### ${values.size} at ${values.rate} per host (origin ${
       values["origin-rate"] ?? values.rate
@@ -297,4 +306,6 @@ if (!values["no-doc"]) {
   await Deno.writeTextFile(docPath, spliceSection(existing, `bench_netns ${tag}`, section));
   console.error(`bench_netns: wrote ${docPath} and ${docDir}/${chartName}`);
 }
+
+await report(true);
 Deno.exit(0);
