@@ -102,6 +102,31 @@ Deno.test({
     await tooFar.body?.cancel();
     assert.equal(tooFar.status, 416);
 
+    // Streaming: the first bytes arrive while the blob is still downloading. A rate-limited
+    // agent makes "still downloading" last long enough to look at.
+    // (startAgent's own "--download-limit 0" comes first; the last value wins.)
+    const slowLimited = await startAgent(
+      h,
+      "agent-slow",
+      tracker.url,
+      ...proxyArgs,
+      "--download-limit",
+      "12MiB",
+    );
+    const streamed = await fetch(
+      `${await proxyUrlOf(slowLimited)}/v2/dfly/app/blobs/${big.digest}`,
+    );
+    assert.equal(streamed.status, 200);
+    const reader = streamed.body!.getReader();
+    const first = await reader.read();
+    assert.ok(!first.done && first.value.byteLength > 0);
+    const taskId = streamed.headers.get("x-dfly-task-id");
+    const task = await (await fetch(`${slowLimited.url}/api/v1/tasks/${taskId}`)).json();
+    assert.ok(!task.complete && task.pieces < task.pieceCount, JSON.stringify(task));
+    let got = first.value.byteLength;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) got += r.value.byteLength;
+    assert.equal(got, big.size);
+
     // With the tracker gone, a fresh agent still pulls (straight from the registry).
     await tracker.kill("SIGKILL");
     const lone = await startAgent(h, "agent-lone", tracker.url, ...proxyArgs);
