@@ -22,7 +22,7 @@ const MiB = 1 << 20;
 
 Deno.test({
   name:
-    "mirror: skopeo pulls through two agents at once, each layer leaves the registry about once",
+    "mirror: skopeo via two agents at once (each layer leaves the registry ~once); manifests unchanged; Range; streaming; tracker stopped",
   ignore: skip !== null,
   async fn() {
     await using h = new Harness();
