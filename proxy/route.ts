@@ -86,7 +86,10 @@ export function routeRequest(input: RouteInput, config: RouteConfig): Route {
 }
 
 function routeMirror(input: RouteInput, config: RouteConfig): Route {
-  const path = input.target.split("?")[0];
+  // Resolve dot segments first, so /v2/../x cannot reach past the registry API.
+  const normalized = new URL(input.target, "http://mirror.invalid");
+  const path = normalized.pathname;
+  const target = path + normalized.search;
   if (path !== "/v2" && !path.startsWith("/v2/")) {
     return { kind: "refuse", status: 404, message: `${path} is not a registry API path (/v2/...)` };
   }
@@ -105,7 +108,7 @@ function routeMirror(input: RouteInput, config: RouteConfig): Route {
       };
     }
   }
-  const upstream = registry + input.target;
+  const upstream = registry + target;
   const blob = input.method === "GET" ? parseBlobPath(path) : null;
   return blob ? { kind: "p2p", upstream, digest: blob.digest } : { kind: "forward", upstream };
 }

@@ -76,6 +76,13 @@ Deno.test("routeRequest() mirror: X-Dfly-Registry picks the upstream, within --p
   assert.equal(bad.kind === "refuse" && bad.status, 400);
   const notApi = routeRequest({ ...input, target: "/etc/passwd", registryHeader: null }, CONFIG);
   assert.equal(notApi.kind === "refuse" && notApi.status, 404);
+  const dots = routeRequest(
+    { ...input, target: "/v2/../../etc/passwd", registryHeader: null },
+    CONFIG,
+  );
+  assert.equal(dots.kind === "refuse" && dots.status, 404);
+  const encoded = routeRequest({ ...input, target: "/v2/%2e%2e/x", registryHeader: null }, CONFIG);
+  assert.equal(encoded.kind === "refuse" && encoded.status, 404);
 });
 
 Deno.test("routeRequest() proxy: rules choose P2P, --proxy-allow refuses other hosts", () => {
