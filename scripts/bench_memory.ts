@@ -7,7 +7,7 @@
  * fastest path keeps the most bytes in flight).
  *
  * ```sh
- * TMPDIR=/var/tmp deno run -A scripts/bench_memory.ts [--size 2GiB]
+ * TMPDIR=/var/tmp deno run -A scripts/bench_memory.ts [--size 2GiB] [--doc docs/SWARM.md | --no-doc]
  * ```
  *
  * Needs about 3 × size free under TMPDIR (origin file, seed store, agent
@@ -17,12 +17,16 @@ import { parseArgs } from "node:util";
 import { Harness, type Proc } from "../tests/_harness.ts";
 import { getVia, sha256File, startAgent, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
-import { markdownTable } from "./testbed/render.ts";
+import { markdownTable, spliceSection } from "./testbed/render.ts";
 import { parseRssBytes } from "./testbed/proc_counters.ts";
 import { median } from "./testbed/swarm_math.ts";
 
 const { values } = parseArgs({
-  options: { size: { type: "string", default: "2GiB" } },
+  options: {
+    size: { type: "string", default: "2GiB" },
+    doc: { type: "string", default: "docs/SWARM.md" },
+    "no-doc": { type: "boolean", default: false },
+  },
 });
 const size = parseSize(values.size!);
 const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
@@ -103,7 +107,7 @@ const rows = [
   ["agent", "downloading from the seed", idle.agent, phase2.samples[0], phase2.seconds],
   ["seed", "serving the agent", idle.seed, phase2.samples[1], phase2.seconds],
 ] as const;
-console.log(markdownTable(
+const table = markdownTable(
   [
     "agent",
     "while",
@@ -127,6 +131,25 @@ console.log(markdownTable(
     Math.max(...s) <= TARGET ? "yes" : "no",
   ]),
   ["left", "left", "right", "right", "right", "right", "right", "right", "left"],
-));
+);
+console.log(table);
 console.log(`${values.size}, copy verified by sha256: ${ok ? "yes" : "NO"}`);
 if (!ok) Deno.exitCode = 1;
+
+if (!values["no-doc"] && ok) {
+  const shown = Deno.args.filter((a, i, all) => !a.startsWith("--doc") && all[i - 1] !== "--doc");
+  const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  const section = [
+    "```sh",
+    `TMPDIR=${tmp} deno run -A scripts/bench_memory.ts ${shown.join(" ")}`.trim(),
+    "```",
+    "",
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with ${values.size}` +
+    ` (copy verified by sha256), load average at the end ${load}; target: at most 150 MB.`,
+    "",
+    table,
+  ].join("\n");
+  const doc = await Deno.readTextFile(values.doc!).catch(() => "");
+  await Deno.writeTextFile(values.doc!, spliceSection(doc, "bench_memory", section));
+  console.error(`bench_memory: wrote ${values.doc}`);
+}

@@ -10,7 +10,7 @@
  *
  * ```sh
  * deno run -A scripts/bench_tracker.ts [--peers 100,1000,5000] [--pieces 500]
- *   [--seconds 15] [--warmup 2] [--concurrency 32] [--batch 4]
+ *   [--seconds 15] [--warmup 2] [--concurrency 32] [--batch 4] [--doc docs/SWARM.md | --no-doc]
  * ```
  *
  * The load generator is one Deno process on the same cores as the tracker;
@@ -28,7 +28,7 @@ import {
   type HostInfo,
   TRACKER_ROUTES,
 } from "../wire.ts";
-import { markdownTable } from "./testbed/render.ts";
+import { markdownTable, spliceSection } from "./testbed/render.ts";
 import { parsePidStatTicks, parseRssBytes } from "./testbed/proc_counters.ts";
 import { percentile } from "./testbed/swarm_math.ts";
 
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "32" },
     batch: { type: "string", default: "4" },
     warmup: { type: "string", default: "2" },
+    doc: { type: "string", default: "docs/SWARM.md" },
+    "no-doc": { type: "boolean", default: false },
   },
 });
 const peerCounts = values.peers!.split(",").map(Number);
@@ -294,6 +296,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
   };
 }
 
+const startedAt = new Date();
 const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 console.error(
   `bench_tracker: ${pieces} pieces, ${seconds} s per size, concurrency ${concurrency}, batch ${batch}, load ${load}`,
@@ -309,7 +312,7 @@ for (const n of peerCounts) {
   );
 }
 const f = (x: number, d = 1) => Number.isFinite(x) ? x.toFixed(d) : "—";
-console.log(markdownTable(
+const table = markdownTable(
   [
     "peers",
     "window (s)",
@@ -361,4 +364,24 @@ console.log(markdownTable(
     "right",
     "right",
   ],
-));
+);
+console.log(table);
+
+if (!values["no-doc"]) {
+  const shown = Deno.args.filter((a, i, all) => !a.startsWith("--doc") && all[i - 1] !== "--doc");
+  const loadAfter = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  const section = [
+    "```sh",
+    `deno run -A scripts/bench_tracker.ts ${shown.join(" ")}`.trim(),
+    "```",
+    "",
+    `Measured ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${pieces} pieces, ` +
+    `${seconds} s per size, ${concurrency} requests in flight, ${batch} pieces per announce; ` +
+    `load average before ${load}, after ${loadAfter}.`,
+    "",
+    table,
+  ].join("\n");
+  const doc = await Deno.readTextFile(values.doc!).catch(() => "");
+  await Deno.writeTextFile(values.doc!, spliceSection(doc, `bench_tracker batch${batch}`, section));
+  console.error(`bench_tracker: wrote ${values.doc}`);
+}
