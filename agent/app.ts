@@ -3,7 +3,7 @@
  * from, the seed trigger the tracker calls, and the download API that
  * `dfly get` uses (loopback callers only).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { DflyError, errorMessage, WireError } from "../errors.ts";
 import type { PieceStore } from "../storage/piece_store.ts";
 import type { StoredTask } from "../storage/stored_task.ts";
@@ -16,6 +16,7 @@ import {
   requireToken,
 } from "../util/http.ts";
 import type { Logger } from "../util/log.ts";
+import { loopbackCallerUid } from "../util/socket_owner.ts";
 import { type ReadinessProbe, READY_PATH, readyHandler } from "../util/readiness.ts";
 import { isTaskId, taskId } from "../util/task_id.ts";
 import {
@@ -147,6 +148,14 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       throw new DflyError("Downloads may only be requested from this host", "forbidden", 403);
     }
     const req = parseDownloadRequest(await readJson(c));
+    if (req.output !== null && !(await callerIsAgentUser(c))) {
+      // `dfly get` then streams the content and writes the file as its own user.
+      throw new DflyError(
+        `Cannot place ${req.output} for a caller running as another user`,
+        "output_not_writable",
+        403,
+      );
+    }
     const id = taskId({ url: req.url, tag: req.tag, filter: req.filter });
     const download = deps.manager.ensure({
       id,
@@ -305,6 +314,18 @@ function progressStream(
     },
   });
   return new Response(body, { headers: { "content-type": "application/x-ndjson" } });
+}
+
+/**
+ * True when the caller runs as the agent's own user, so a path it names is
+ * one it could write itself. Unknown (no /proc) counts as another user.
+ */
+async function callerIsAgentUser(c: Context): Promise<boolean> {
+  const me = Deno.uid();
+  if (me === null) return true; // no POSIX users on this platform
+  const remote = (c.env as { remoteAddr?: Deno.NetAddr } | undefined)?.remoteAddr;
+  if (!remote) return false;
+  return await loopbackCallerUid(remote) === me;
 }
 
 async function place(stored: StoredTask, output: string): Promise<"hardlink" | "copy"> {
