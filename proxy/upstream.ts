@@ -39,7 +39,10 @@ export async function forward(request: Request, upstream: string): Promise<Respo
       `cannot reach ${new URL(upstream).host}: ${reachError(err)}`,
     );
   }
-  return new Response(request.method === "HEAD" ? null : res.body, {
+  // A 304 to a conditional manifest GET (and 204/205) must not carry a body.
+  const bodyless = request.method === "HEAD" || [204, 205, 304].includes(res.status);
+  if (bodyless) await res.body?.cancel();
+  return new Response(bodyless ? null : res.body, {
     status: res.status,
     statusText: res.statusText,
     headers: relayResponseHeaders(res.headers),
