@@ -55,7 +55,11 @@ export class Harness implements AsyncDisposable {
   /** Runs `deno run -A main.ts ...args` (or a script when `args[0]` ends in .ts). */
   spawn(name: string, args: string[], options: SpawnOptions = {}): Promise<Proc> {
     const script = args[0]?.endsWith(".ts") ? [] : [MAIN];
-    return this.spawnCommand(name, Deno.execPath(), ["run", "-A", ...script, ...args], options);
+    // node_modules is in place once the test run started; with the default "auto" every child
+    // takes the install lock, and under parallel tests prints "Blocking waiting for file lock"
+    // on stderr, which breaks tests that expect a one-line error.
+    const run = ["run", "-A", "--node-modules-dir=manual"];
+    return this.spawnCommand(name, Deno.execPath(), [...run, ...script, ...args], options);
   }
 
   /** Starts any program. */
