@@ -61,12 +61,17 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
 const USAGE = `dfly — peer-to-peer file distribution
 
 Usage: dfly <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join("\n")}
+${
+  Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}  ${c.summary}`).join(
+    "\n",
+  )
+}
 
 Run 'dfly <command> --help' for a command's options.
 
