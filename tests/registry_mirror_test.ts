@@ -111,7 +111,7 @@ Deno.test({
       tracker.url,
       ...proxyArgs,
       "--download-limit",
-      "12MiB",
+      "5MiB",
     );
     const streamed = await fetch(
       `${await proxyUrlOf(slowLimited)}/v2/dfly/app/blobs/${big.digest}`,
