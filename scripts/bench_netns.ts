@@ -182,7 +182,6 @@ try {
           h,
           timeoutMs,
           clkTck,
-          log: (line) => console.error(line),
         };
         await Deno.mkdir(ctx.work, { recursive: true });
         let result: MethodRun;

@@ -59,7 +59,10 @@ interface SimPeer {
   order: number[];
   next: number;
   cursor: number;
-  done: boolean;
+  /** Its first (full) announce went out. */
+  joined: boolean;
+  /** An announce of it is in flight (one at a time, as in a real agent). */
+  busy: boolean;
 }
 
 function hex(bytes: number): string {
@@ -109,6 +112,7 @@ interface LoadResult {
   trackerCpuPct: number;
   trackerRssMiB: number;
   joinP99: number;
+  joinsPerSecond: number;
   errors: number;
 }
 
@@ -155,7 +159,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
     announce(seedHost, { done: true, digestCursor: pieces }),
   );
 
-  const peers: SimPeer[] = Array.from({ length: peerCount }, (_, i) => ({
+  const newPeer = (i: number): SimPeer => ({
     host: {
       id: hex(16),
       addr: `10.${2 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}:65002`,
@@ -166,8 +170,10 @@ async function measure(peerCount: number): Promise<LoadResult> {
     order: shuffled(pieces),
     next: 0,
     cursor: 0,
-    done: false,
-  }));
+    joined: false,
+    busy: false,
+  });
+  const peers: SimPeer[] = Array.from({ length: peerCount }, (_, i) => newPeer(i));
   let errors = 0;
 
   // Join: every peer's first announce (full, nothing held yet).
@@ -184,6 +190,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
           announce(p.host, { full: true }),
         );
         p.cursor = res.digestCursor;
+        p.joined = true;
       } catch {
         errors++;
       }
@@ -228,7 +235,6 @@ async function measure(peerCount: number): Promise<LoadResult> {
   let reports = 0;
   let parentsSeen = 0;
   let cursor = 0;
-  let active = peers.length;
   const deadline = t0 + seconds * 1000;
   let ticks0 = 0;
   const ticksAtT0 = new Promise<void>((resolve) =>
@@ -237,37 +243,51 @@ async function measure(peerCount: number): Promise<LoadResult> {
       resolve();
     }, t0 - started)
   );
+  // A peer that reported its last piece is replaced by a newcomer that joins
+  // (full announce), so the population stays at `peerCount` for the window.
+  let joins = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline && active > 0) {
-      const p = peers[cursor];
-      cursor = (cursor + 1) % peers.length;
-      if (p.done || p.next < 0) continue;
-      const have = p.order.slice(p.next, p.next + batch);
-      const saved = p.next;
-      p.next = -1; // in flight: no other worker takes this peer
-      const done = saved + have.length >= pieces;
+    while (performance.now() < deadline) {
+      let idx = -1;
+      for (let scanned = 0; scanned < peers.length; scanned++) {
+        const i = (cursor + scanned) % peers.length;
+        if (!peers[i].busy) {
+          idx = i;
+          break;
+        }
+      }
+      if (idx < 0) {
+        // Fewer free peers than workers: wait instead of spinning the event loop.
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      cursor = (idx + 1) % peers.length;
+      const p = peers[idx];
+      const joining = !p.joined;
+      const have = joining ? [] : p.order.slice(p.next, p.next + batch);
+      const done = !joining && p.next + have.length >= pieces;
+      p.busy = true;
       const t = performance.now();
       try {
         const res = await post<AnnounceResponse>(
           base,
           TRACKER_ROUTES.announce,
-          announce(p.host, { have, digestCursor: p.cursor, done }),
+          announce(p.host, { have, digestCursor: p.cursor, done, full: joining }),
         );
         if (t >= t0) {
           latencies.push(performance.now() - t);
           parentsSeen += res.parents.length;
           reports += have.length;
+          if (joining) joins++;
         }
         p.cursor = res.digestCursor;
-        p.next = saved + have.length;
-        if (done) {
-          p.done = true;
-          active--;
-        }
+        p.joined = true;
+        p.next += have.length;
+        if (done) peers[idx] = newPeer(idx);
       } catch {
         errors++;
-        p.next = saved;
       }
+      p.busy = false;
     }
   }));
   await ticksAtT0;
@@ -292,6 +312,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
     trackerCpuPct: (100 * cpuSeconds) / elapsed,
     trackerRssMiB: rss / 2 ** 20,
     joinP99: percentile(joinLatencies, 99),
+    joinsPerSecond: joins / elapsed,
     errors,
   };
 }
@@ -325,6 +346,7 @@ const table = markdownTable(
     "heartbeats/s",
     "heartbeat p99 (ms)",
     "join p99 (ms)",
+    "newcomers/s",
     "tracker CPU %",
     "tracker CPU µs/report",
     "tracker RSS (MiB)",
@@ -342,12 +364,14 @@ const table = markdownTable(
     f(r.heartbeats / r.seconds, 0),
     f(r.hbP99),
     f(r.joinP99),
+    f(r.joinsPerSecond, 0),
     f(r.trackerCpuPct, 0),
     f(r.trackerCpuUsPerReport, 0),
     f(r.trackerRssMiB, 0),
     String(r.errors),
   ]),
   [
+    "right",
     "right",
     "right",
     "right",

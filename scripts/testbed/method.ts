@@ -40,7 +40,6 @@ export interface MethodContext {
   timeoutMs: number;
   /** Kernel clock ticks per second (`getconf CLK_TCK`). */
   clkTck: number;
-  log: (line: string) => void;
 }
 
 /** The outcome of one method at one N. */
