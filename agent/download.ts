@@ -62,6 +62,10 @@ export interface DownloadConfig {
   maxPeerRequests: number;
   /** Piece requests in flight to one parent. */
   maxPerParent: number;
+  /** Piece requests in flight to one seed parent (a seed serves many downloaders at once). */
+  maxPerSeed: number;
+  /** Ask seeds only for pieces no other parent holds (see {@link chooseParent}). */
+  seedLastResort: boolean;
   /** Pieces picked at random before rarest-first starts. */
   randomFirst: number;
   /** Endgame: requests at once for one piece. */
@@ -90,6 +94,8 @@ export interface DownloadConfig {
 export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
   maxPeerRequests: 8,
   maxPerParent: 3,
+  maxPerSeed: 1,
+  seedLastResort: true,
   randomFirst: 4,
   maxDuplicates: 2,
   idleTimeoutMs: 5000,
@@ -444,6 +450,8 @@ export class TaskDownload {
       const exclude = new Set(flying.map((r) => r.from));
       const parent = chooseParent(piece, parents, {
         maxInFlight: this.#cfg.maxPerParent,
+        maxInFlightSeed: this.#cfg.maxPerSeed,
+        seedLastResort: this.#cfg.seedLastResort,
         exclude,
         random: this.#deps.random,
       });

@@ -2,6 +2,9 @@
  * @module parent_choice — which parent serves a piece. Pure: weighs each
  * eligible parent by its measured speed (unmeasured ones get the best speed
  * seen, so they are tried), the tracker's score, and how busy it already is.
+ * A seed can be made the last resort: asked only for pieces no other parent
+ * holds, with fewer requests at a time, so its one link carries distinct
+ * pieces that the swarm then spreads.
  */
 
 /** A parent as the downloader sees it. */
@@ -15,6 +18,8 @@ export interface ParentView {
   speed: number | null;
   /** Locally blocked after failures. */
   blocked: boolean;
+  /** A seed (see {@link ChooseParentOptions.seedLastResort}). */
+  seed?: boolean;
   has(piece: number): boolean;
 }
 
@@ -24,6 +29,14 @@ export interface ChooseParentOptions {
   maxInFlight: number;
   /** Parents already fetching this piece (endgame duplicates go elsewhere). */
   exclude?: ReadonlySet<string>;
+  /**
+   * Ask a seed only for pieces no unblocked non-seed parent holds: otherwise
+   * every downloader pulls the same pieces from the seed at once and the
+   * origin host sends many copies (measured in docs/SWARM.md).
+   */
+  seedLastResort?: boolean;
+  /** Requests one seed may have in flight (default {@link ChooseParentOptions.maxInFlight}). */
+  maxInFlightSeed?: number;
   random: () => number;
 }
 
@@ -45,9 +58,13 @@ export function chooseParent<P extends ParentView>(
   parents: readonly P[],
   options: ChooseParentOptions,
 ): P | null {
-  const eligible = parents.filter((p) =>
-    !p.blocked && p.inFlight < options.maxInFlight && p.has(piece) &&
-    !options.exclude?.has(p.hostId)
+  const holders = parents.filter((p) => !p.blocked && p.has(piece));
+  const candidates = options.seedLastResort && holders.some((p) => !p.seed)
+    ? holders.filter((p) => !p.seed)
+    : holders;
+  const seedLimit = options.maxInFlightSeed ?? options.maxInFlight;
+  const eligible = candidates.filter((p) =>
+    p.inFlight < (p.seed ? seedLimit : options.maxInFlight) && !options.exclude?.has(p.hostId)
   );
   if (eligible.length === 0) return null;
   let bestSpeed = 0;

@@ -51,3 +51,37 @@ Deno.test("chooseParent() weighs the tracker's score", () => {
   const c = counts([parent("good", { score: 10 }), parent("poor", { score: 1 })]);
   assert.ok(c.good > c.poor * 2, JSON.stringify(c));
 });
+
+Deno.test("chooseParent() asks a last-resort seed only for pieces no other parent holds", () => {
+  const seed = parent("seed", { seed: true, speed: 1000, score: 10 });
+  const peer = parent("peer", { has: (i) => i === 0, inFlight: 3 });
+  const options = { maxInFlight: 3, seedLastResort: true, random: Math.random };
+  // Piece 0: the peer holds it; full or not, the seed is not asked.
+  assert.equal(chooseParent(0, [seed, peer], options), null);
+  assert.equal(chooseParent(0, [seed, { ...peer, inFlight: 0 }], options)?.hostId, "peer");
+  // Piece 1: only the seed holds it.
+  assert.equal(chooseParent(1, [seed, peer], options)?.hostId, "seed");
+  // A blocked peer does not count as a holder.
+  assert.equal(chooseParent(0, [seed, { ...peer, blocked: true }], options)?.hostId, "seed");
+  // Without the option the seed is a parent like any other.
+  assert.equal(
+    chooseParent(0, [seed, peer], { maxInFlight: 3, random: Math.random })?.hostId,
+    "seed",
+  );
+});
+
+Deno.test("chooseParent() keeps a seed to maxInFlightSeed requests", () => {
+  const seed = parent("seed", { seed: true, inFlight: 1 });
+  assert.equal(
+    chooseParent(0, [seed], { maxInFlight: 3, maxInFlightSeed: 1, random: Math.random }),
+    null,
+  );
+  assert.equal(
+    chooseParent(0, [{ ...seed, inFlight: 0 }], {
+      maxInFlight: 3,
+      maxInFlightSeed: 1,
+      random: Math.random,
+    })?.hostId,
+    "seed",
+  );
+});
