@@ -53,6 +53,16 @@ export const MAX_JSON_BODY = 1 << 20;
 export const TOKEN_HEADER = "x-dfly-token";
 /** Response header with the task id of a streamed download. */
 export const TASK_ID_HEADER = "x-dfly-task-id";
+/**
+ * Error code of a seed's 429 for a piece it is already sending, or sent less
+ * than its hold time ago, to another peer: not a failure of the seed; take
+ * the piece from peers (see agent/piece_spread.ts).
+ */
+export const PIECE_SPREAD_CODE = "piece_spread";
+/** Header of a `piece_spread` answer: pieces the seed would serve now, comma-separated. */
+export const SPREAD_SUGGEST_HEADER = "x-dfly-suggest";
+/** Header of a `piece_spread` answer: milliseconds until the refused piece may be asked again. */
+export const SPREAD_RETRY_HEADER = "x-dfly-retry-ms";
 
 /** One host (agent) as the tracker knows it. Its id is also its peer id in every task. */
 export interface HostInfo {

@@ -17,6 +17,7 @@ import { createTransport } from "../util/tls.ts";
 import { TaskManager } from "./task_manager.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { parseTrackerList, TrackerPool } from "./tracker_pool.ts";
+import { SpreadLedgers } from "./piece_spread.ts";
 import { resolveTrackerAddrs, seedAllowed } from "./seed_guard.ts";
 import { drainServer, leaveTrackers } from "./graceful_close.ts";
 import { agentReadiness } from "./readiness.ts";
@@ -82,6 +83,9 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     token: config.token,
     log,
     seed: config.seed,
+    spread: config.seed && config.seedSpreadMs > 0
+      ? new SpreadLedgers({ holdMs: config.seedSpreadMs })
+      : null,
     seedAllowed: (remote) => seedAllowed({ remote, token: config.token !== null, trackerAddrs }),
     uploads,
     now: () => performance.now(),

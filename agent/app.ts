@@ -26,6 +26,9 @@ import {
   type DownloadRequest,
   parseDownloadRequest,
   parseSeedRequest,
+  PIECE_SPREAD_CODE,
+  SPREAD_RETRY_HEADER,
+  SPREAD_SUGGEST_HEADER,
   TASK_ID_HEADER,
 } from "../wire.ts";
 import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
@@ -35,6 +38,7 @@ import { blobDigestOfTask } from "../proxy/route.ts";
 import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
+import type { SpreadLedgers } from "./piece_spread.ts";
 import type { TaskManager } from "./task_manager.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
@@ -49,6 +53,8 @@ export interface AgentAppDeps {
   log: Logger;
   /** True for a seed agent: only seeds accept seed triggers. */
   seed: boolean;
+  /** A seed's spread ledgers: each piece to the swarm once before any twice; null serves every request. */
+  spread?: SpreadLedgers | null;
   /** Whether a seed trigger from this remote address is accepted (all when absent). */
   seedAllowed?: (remote: string | null) => boolean;
   /** Live count of piece uploads (reported to the tracker as load). */
@@ -108,9 +114,30 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     if (!task.verified.has(index)) {
       throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
     }
+    const spread = deps.spread?.of(id, task.pieceCount) ?? null;
+    if (spread) {
+      const refusal = spread.admit(index, deps.now(), Math.random);
+      if (refusal) {
+        agentMetrics.spreadRefused.inc();
+        return c.json(
+          {
+            error: `Piece ${index} is on its way to another peer: take it from peers`,
+            code: PIECE_SPREAD_CODE,
+          },
+          429,
+          {
+            "retry-after": String(Math.ceil(refusal.retryAfterMs / 1000)),
+            [SPREAD_RETRY_HEADER]: String(Math.ceil(refusal.retryAfterMs)),
+            [SPREAD_SUGGEST_HEADER]: refusal.suggest.join(","),
+          },
+        );
+      }
+      spread.started(index);
+    }
     deps.uploads.count++;
     const length = task.pieceLength(index);
     let body = task.readPiece(index, (sent) => {
+      spread?.finished(index, sent === length, deps.now());
       deps.uploads.count--;
       agentMetrics.uploadedBytes.inc(sent);
       if (sent === length) agentMetrics.piecesUploaded.inc();

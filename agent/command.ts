@@ -20,6 +20,8 @@ Options:
   --advertise HOST:PORT  address other agents use to reach this one (default: from --listen)
   --data-dir DIR         piece store (default ./dfly-data/agent)
   --seed                 act as a seed: fetch from the source first, keep content longer
+  --seed-spread DURATION a seed sends each piece to one peer and holds it back from others
+                         for this long, so the swarm spreads it (default 2s; 0 = serve all)
   --download-limit RATE  host-wide download limit, e.g. 100MiB, 800Mbit, 0 = none (default 100MiB)
   --upload-limit RATE    host-wide upload limit (default 100MiB)
   --cache-size SIZE      piece cache quota, e.g. 20GiB, 0 = none (default 20GiB)

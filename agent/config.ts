@@ -24,6 +24,12 @@ export interface AgentConfig {
   dataDir: string;
   /** Seed agents go to the source first and are preferred as parents. */
   seed: boolean;
+  /**
+   * A seed holds back a piece it is sending or sent to one peer for this long
+   * before it serves it again (each piece to the swarm once first); 0 serves
+   * every request.
+   */
+  seedSpreadMs: number;
   /** Host-wide download limit in bytes/s; 0 is unlimited. */
   downloadLimit: number;
   /** Host-wide upload limit in bytes/s; 0 is unlimited. */
@@ -53,6 +59,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   advertise: null,
   dataDir: "./dfly-data/agent",
   seed: false,
+  seedSpreadMs: 2000,
   downloadLimit: parseRate("100MiB"),
   uploadLimit: parseRate("100MiB"),
   cacheSize: parseSize("20GiB"),
@@ -72,6 +79,7 @@ export const AGENT_OPTIONS = {
   advertise: { type: "string" },
   "data-dir": { type: "string" },
   seed: { type: "boolean" },
+  "seed-spread": { type: "string" },
   "download-limit": { type: "string" },
   "upload-limit": { type: "string" },
   "cache-size": { type: "string" },
@@ -112,6 +120,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     advertise,
     dataDir: str("data-dir") ?? AGENT_DEFAULTS.dataDir,
     seed: Boolean(values.seed),
+    seedSpreadMs: wrap("seed-spread", () => parseDuration(str("seed-spread") ?? "2s")),
     downloadLimit: wrap("download-limit", () => parseRate(str("download-limit") ?? "100MiB")),
     uploadLimit: wrap("upload-limit", () => parseRate(str("upload-limit") ?? "100MiB")),
     cacheSize: wrap("cache-size", () => parseSize(str("cache-size") ?? "20GiB")),

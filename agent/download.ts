@@ -23,7 +23,7 @@ import { Bitset } from "../util/bitset.ts";
 import { pieceSize as pieceSizeFor } from "../util/piece_size.ts";
 import type { FailureReason, HostInfo, TaskMeta } from "../wire.ts";
 import { chooseParent } from "./parent_choice.ts";
-import { type FetchPieceOptions, PeerError } from "./peer_fetch.ts";
+import { type FetchPieceOptions, PeerError, SpreadDeferral } from "./peer_fetch.ts";
 import { orderPieces } from "./piece_choice.ts";
 import { changed, openSource, reachError, type SourceInfo, type SourceResponse } from "./source.ts";
 import { receiveBuffers } from "./stages/buffer_pool.ts";
@@ -442,6 +442,16 @@ export class TaskDownload {
     });
     const parents = [...st.parents.values()];
     let started = 0;
+    // Pieces a seed suggested (ones nobody has had from it yet) come first on that seed.
+    for (const parent of parents) {
+      if (slots === 0) break;
+      if (!parent.seed || parent.blocked || parent.inFlight >= this.#cfg.maxPerSeed) continue;
+      const piece = this.#takeSuggestion(parent);
+      if (piece === null) continue;
+      this.#fetchFromPeer(piece, parent, "disk");
+      slots--;
+      started++;
+    }
     for (const piece of order.pieces) {
       if (slots === 0) break;
       const flying = st.inFlight.get(piece) ?? [];
@@ -464,6 +474,19 @@ export class TaskDownload {
       this.#wantParents = true;
       this.#announceWake.notify();
     }
+  }
+
+  /** The first piece `parent` suggested that we still need and nobody is fetching; null if none. */
+  #takeSuggestion(parent: KnownParent): number | null {
+    const st = this.#state;
+    while (parent.suggest.length > 0) {
+      const piece = parent.suggest.shift()!;
+      if (
+        piece < st.pieceCount! && !st.have!.has(piece) && !st.inFlight.has(piece) &&
+        st.digests[piece] !== null && parent.has(piece)
+      ) return piece;
+    }
+    return null;
   }
 
   #startSourceRuns(availability: (i: number) => number): void {
@@ -592,7 +615,10 @@ export class TaskDownload {
       await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {});
       st.parentServed(parent.hostId, length, this.#deps.now() - started);
     } catch (err) {
-      if (!(controller.signal.aborted && controller.signal.reason === SUPERSEDED)) {
+      if (err instanceof SpreadDeferral) {
+        agentMetrics.spreadDeferred.inc();
+        st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
+      } else if (!(controller.signal.aborted && controller.signal.reason === SUPERSEDED)) {
         const reason = failureReason(err);
         agentMetrics.piecesRejected.inc(1, { reason });
         st.parentFailed(parent.hostId, piece, reason, this.#deps.now());

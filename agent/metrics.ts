@@ -37,6 +37,15 @@ export const agentMetrics = {
     name: "dfly_agent_pieces_uploaded_total",
     help: "Pieces served to other agents in full.",
   }),
+  spreadRefused: registry.counter({
+    name: "dfly_agent_spread_refused_total",
+    help:
+      "Piece requests this seed refused because it was sending, or just sent, that piece to another peer.",
+  }),
+  spreadDeferred: registry.counter({
+    name: "dfly_agent_spread_deferred_total",
+    help: "Piece requests a seed refused to this agent (piece_spread): taken from peers instead.",
+  }),
   downloads: registry.counter({
     name: "dfly_agent_downloads_total",
     help: "Task downloads that ended, by result (done, cached: nothing to fetch, or failed).",

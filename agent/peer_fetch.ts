@@ -3,7 +3,12 @@
  * classified (connect, http, timeout) so the downloader can report them.
  */
 import { DflyError } from "../errors.ts";
-import { type FailureReason, TOKEN_HEADER } from "../wire.ts";
+import {
+  type FailureReason,
+  SPREAD_RETRY_HEADER,
+  SPREAD_SUGGEST_HEADER,
+  TOKEN_HEADER,
+} from "../wire.ts";
 import { reachError } from "./source.ts";
 import { PLAIN_TRANSPORT, type Transport } from "../util/tls.ts";
 
@@ -15,6 +20,32 @@ export class PeerError extends DflyError {
     this.name = "PeerError";
     this.reason = reason;
   }
+}
+
+/**
+ * A seed is sending this piece to another peer (or just did) and asks us to
+ * take it from peers: not a failure of the seed (see agent/piece_spread.ts).
+ */
+export class SpreadDeferral extends Error {
+  /** Milliseconds until the piece may be asked from this seed again. */
+  readonly retryMs: number;
+  /** Pieces the seed would serve now. */
+  readonly suggest: number[];
+  constructor(index: number, retryMs: number, suggest: number[]) {
+    super(`the seed holds piece ${index} back for ${retryMs} ms`);
+    this.name = "SpreadDeferral";
+    this.retryMs = retryMs;
+    this.suggest = suggest;
+  }
+}
+
+/** Parses a `piece_spread` answer's headers; null when `res` is not one. */
+export function spreadDeferral(res: Response, index: number): SpreadDeferral | null {
+  const retry = res.headers.get(SPREAD_RETRY_HEADER);
+  if (res.status !== 429 || retry === null || !/^\d{1,7}$/.test(retry)) return null;
+  const suggest = (res.headers.get(SPREAD_SUGGEST_HEADER) ?? "").split(",")
+    .filter((t) => /^\d{1,9}$/.test(t)).map(Number).slice(0, 64);
+  return new SpreadDeferral(index, Number(retry), suggest);
 }
 
 /** Options of {@link fetchPiece}. */
@@ -72,6 +103,8 @@ async function fetchPieceWith(
   }
   if (res.status !== 200) {
     await res.body?.cancel();
+    const deferral = spreadDeferral(res, index);
+    if (deferral) throw deferral;
     throw new PeerError(`${addr} answered ${res.status} for piece ${index}`, "http");
   }
   const declared = res.headers.get("content-length");

@@ -20,6 +20,10 @@ export interface KnownParent extends ParentView {
   rawPieces: string;
   blockedUntil: number;
   failures: number;
+  /** Pieces a seed held back (piece_spread), until when. */
+  deferred: Map<number, number>;
+  /** Pieces the seed last suggested instead, best first. */
+  suggest: number[];
   /** When the tracker last listed it. */
   listedAt: number;
 }
@@ -122,15 +126,36 @@ export class TaskState {
       blocked: false,
       blockedUntil: 0,
       failures: 0,
+      deferred: new Map(),
+      suggest: [],
       listedAt: now,
-      has: (i) => parent.pieces?.has(i) ?? false,
+      has: (i) => (parent.pieces?.has(i) ?? false) && !parent.deferred.has(i),
     };
     this.parents.set(info.hostId, parent);
   }
 
   /** Refreshes each parent's `blocked` flag for `now`. */
   refreshBlocks(now: number): void {
-    for (const p of this.parents.values()) p.blocked = p.blockedUntil > now;
+    for (const p of this.parents.values()) {
+      p.blocked = p.blockedUntil > now;
+      for (const [i, until] of p.deferred) if (until <= now) p.deferred.delete(i);
+    }
+  }
+
+  /**
+   * A seed held `piece` back for `retryMs` (it is on its way to another peer)
+   * and suggested other pieces. Not a failure: nothing is reported. With no
+   * suggestion it has nothing to send us now, so it is left alone that long.
+   */
+  parentDeferred(hostId: string, piece: number, retryMs: number, suggest: number[], now: number) {
+    const p = this.parents.get(hostId);
+    if (!p) return;
+    p.deferred.set(piece, now + retryMs);
+    p.suggest = suggest;
+    if (suggest.length === 0) {
+      p.blockedUntil = Math.max(p.blockedUntil, now + retryMs);
+      p.blocked = true;
+    }
   }
 
   /** Records a failed piece request: the parent is avoided for a while and reported. */

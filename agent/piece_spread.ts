@@ -1,0 +1,160 @@
+/**
+ * @module piece_spread — a seed gives each piece to the swarm once before it
+ * gives any piece twice (BitTorrent's super-seeding, decided by the seed).
+ *
+ * Why: downloaders that start together ask the seed for the same pieces at
+ * the same moment, before anyone holds them, and the origin host sends several
+ * copies (measured in docs/SWARM.md). No downloader or tracker can see a
+ * request in flight to the seed; the seed can. So a seed refuses a piece that
+ * is on its way to someone else, or that it finished sending less than a hold
+ * time ago (the swarm then has it, or will within a report interval), and
+ * suggests pieces nobody has had from it yet. A refused downloader takes a
+ * suggestion and gets the refused piece from peers. After the hold time a
+ * piece is served again, so a recipient that died or is slow delays the
+ * others by at most that long.
+ *
+ * Pure bookkeeping: the caller passes the clock and the randomness.
+ */
+
+/** Why a request was refused, and what to ask for instead. */
+export interface SpreadRefusal {
+  /** Milliseconds until the refused piece may be asked for again. */
+  retryAfterMs: number;
+  /** Pieces the seed would serve now (never sent, or not for a hold time), best first. */
+  suggest: number[];
+}
+
+/** Options of {@link PieceSpread}. */
+export interface PieceSpreadOptions {
+  /** How long a piece sent once is held back before it is served again. */
+  holdMs: number;
+  /** At most this many suggestions per refusal. */
+  maxSuggestions?: number;
+}
+
+/**
+ * What one seed has sent of one task: per piece, uploads in flight, completed
+ * uploads and when the last one completed.
+ *
+ * @example
+ * ```ts
+ * import { PieceSpread } from "./piece_spread.ts";
+ * const spread = new PieceSpread(4, { holdMs: 2000 });
+ * if (spread.admit(0, 0, Math.random) !== null) throw new Error("a fresh piece is served");
+ * spread.started(0);
+ * const no = spread.admit(0, 10, Math.random); // on its way to another downloader
+ * if (no === null || no.suggest.includes(0)) throw new Error("refused, with other pieces");
+ * spread.finished(0, true, 100);
+ * if (spread.admit(0, 2100, Math.random) !== null) throw new Error("served again after the hold");
+ * ```
+ */
+export class PieceSpread {
+  readonly pieceCount: number;
+  readonly #holdMs: number;
+  readonly #maxSuggestions: number;
+  readonly #inFlight: Uint16Array;
+  readonly #sends: Uint32Array;
+  /** When the last complete upload of each piece ended (-Infinity: never). */
+  readonly #lastSent: Float64Array;
+  /** Pieces neither sent nor in flight (kept to suggest them without a scan). */
+  #fresh: number;
+
+  constructor(pieceCount: number, options: PieceSpreadOptions) {
+    this.pieceCount = pieceCount;
+    this.#holdMs = options.holdMs;
+    this.#maxSuggestions = options.maxSuggestions ?? 16;
+    this.#inFlight = new Uint16Array(pieceCount);
+    this.#sends = new Uint32Array(pieceCount);
+    this.#lastSent = new Float64Array(pieceCount).fill(-Infinity);
+    this.#fresh = pieceCount;
+  }
+
+  /** True when `piece` may be served at `now`. */
+  #servable(piece: number, now: number): boolean {
+    return this.#inFlight[piece] === 0 &&
+      (this.#sends[piece] === 0 || now - this.#lastSent[piece] >= this.#holdMs);
+  }
+
+  /** Null when `piece` may be served now; otherwise when to come back and what to take instead. */
+  admit(piece: number, now: number, random: () => number): SpreadRefusal | null {
+    if (this.#servable(piece, now)) return null;
+    const retryAfterMs = this.#inFlight[piece] > 0
+      ? this.#holdMs
+      : Math.max(1, this.#holdMs - (now - this.#lastSent[piece]));
+    return { retryAfterMs, suggest: this.#suggestions(now, random) };
+  }
+
+  /**
+   * Never-sent pieces first, from a random starting point so that refused
+   * downloaders spread out; then pieces whose hold has run out, oldest first.
+   */
+  #suggestions(now: number, random: () => number): number[] {
+    const out: number[] = [];
+    const n = this.pieceCount;
+    if (n === 0) return out;
+    const start = Math.floor(random() * n) % n;
+    if (this.#fresh > 0) {
+      for (let k = 0; k < n && out.length < this.#maxSuggestions; k++) {
+        const i = (start + k) % n;
+        if (this.#inFlight[i] === 0 && this.#sends[i] === 0) out.push(i);
+      }
+      if (out.length > 0) return out;
+    }
+    const stale: number[] = [];
+    for (let i = 0; i < n; i++) if (this.#servable(i, now)) stale.push(i);
+    stale.sort((a, b) => this.#lastSent[a] - this.#lastSent[b]);
+    return stale.slice(0, this.#maxSuggestions);
+  }
+
+  /** An upload of `piece` begins. */
+  started(piece: number): void {
+    if (this.#inFlight[piece] === 0 && this.#sends[piece] === 0) this.#fresh--;
+    this.#inFlight[piece]++;
+  }
+
+  /** An upload of `piece` ended; `complete` when every byte went out. */
+  finished(piece: number, complete: boolean, now: number): void {
+    if (this.#inFlight[piece] > 0) this.#inFlight[piece]--;
+    if (complete) {
+      this.#sends[piece]++;
+      this.#lastSent[piece] = now;
+    } else if (this.#inFlight[piece] === 0 && this.#sends[piece] === 0) {
+      this.#fresh++;
+    }
+  }
+
+  /** Completed uploads of `piece`. */
+  sends(piece: number): number {
+    return this.#sends[piece];
+  }
+}
+
+/**
+ * The spread ledgers of a seed's tasks, the least recently used dropped past
+ * `max` (a dropped ledger only forgets what was sent: the next requests are
+ * served).
+ */
+export class SpreadLedgers {
+  readonly #ledgers = new Map<string, PieceSpread>();
+  readonly #options: PieceSpreadOptions;
+  readonly #max: number;
+
+  constructor(options: PieceSpreadOptions, max = 256) {
+    this.#options = options;
+    this.#max = max;
+  }
+
+  /** The ledger of `taskId` with `pieceCount` pieces (a new one when the count differs). */
+  of(taskId: string, pieceCount: number): PieceSpread {
+    let ledger = this.#ledgers.get(taskId);
+    this.#ledgers.delete(taskId);
+    if (!ledger || ledger.pieceCount !== pieceCount) {
+      ledger = new PieceSpread(pieceCount, this.#options);
+    }
+    this.#ledgers.set(taskId, ledger);
+    if (this.#ledgers.size > this.#max) {
+      this.#ledgers.delete(this.#ledgers.keys().next().value!);
+    }
+    return ledger;
+  }
+}

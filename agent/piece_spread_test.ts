@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { PieceSpread, SpreadLedgers } from "./piece_spread.ts";
+
+const fixed = (x: number) => () => x;
+
+Deno.test("a piece on its way to one downloader is refused to the next, with fresh suggestions", () => {
+  const s = new PieceSpread(8, { holdMs: 1000 });
+  assert.equal(s.admit(3, 0, fixed(0)), null);
+  s.started(3);
+  const no = s.admit(3, 5, fixed(0));
+  assert.ok(no);
+  assert.equal(no.retryAfterMs, 1000);
+  assert.deepEqual(no.suggest, [0, 1, 2, 4, 5, 6, 7]);
+});
+
+Deno.test("suggestions start at a random point so refused downloaders spread out", () => {
+  const s = new PieceSpread(8, { holdMs: 1000, maxSuggestions: 3 });
+  s.started(0);
+  assert.deepEqual(s.admit(0, 0, fixed(0.5))!.suggest, [4, 5, 6]);
+  assert.deepEqual(s.admit(0, 0, fixed(0.9))!.suggest, [7, 1, 2]);
+});
+
+Deno.test("a piece sent once is held back for the hold time, then served again", () => {
+  const s = new PieceSpread(2, { holdMs: 1000 });
+  s.started(0);
+  s.finished(0, true, 100);
+  const no = s.admit(0, 600, fixed(0));
+  assert.ok(no);
+  assert.equal(no.retryAfterMs, 500);
+  assert.deepEqual(no.suggest, [1]);
+  assert.equal(s.admit(0, 1100, fixed(0)), null);
+  assert.equal(s.sends(0), 1);
+});
+
+Deno.test("an upload that broke off leaves the piece fresh", () => {
+  const s = new PieceSpread(2, { holdMs: 1000 });
+  s.started(1);
+  s.finished(1, false, 50);
+  assert.equal(s.admit(1, 60, fixed(0)), null);
+  assert.equal(s.sends(1), 0);
+  s.started(0);
+  assert.deepEqual(s.admit(0, 60, fixed(0))!.suggest, [1]);
+});
+
+Deno.test("once every piece went out, pieces past their hold are suggested oldest first", () => {
+  const s = new PieceSpread(3, { holdMs: 1000 });
+  for (const [i, at] of [[0, 300], [1, 100], [2, 200]]) {
+    s.started(i);
+    s.finished(i, true, at);
+  }
+  // At 1250 pieces 1 and 2 are past their hold, 0 is not.
+  const no = s.admit(0, 1250, fixed(0));
+  assert.ok(no);
+  assert.deepEqual(no.suggest, [1, 2]);
+  // Nothing servable: no suggestions, come back when the hold of 0 ends.
+  s.started(1);
+  s.started(2);
+  assert.deepEqual(s.admit(0, 1250, fixed(0)), { retryAfterMs: 50, suggest: [] });
+});
+
+Deno.test("one downloader alone is never refused: it only asks for pieces it lacks", () => {
+  const s = new PieceSpread(50, { holdMs: 2000 });
+  for (let i = 0; i < 50; i++) {
+    assert.equal(s.admit(i, i * 10, fixed(0)), null);
+    s.started(i);
+    s.finished(i, true, i * 10 + 5);
+  }
+});
+
+Deno.test("ledgers: one per task, the least recently used dropped past the bound", () => {
+  const ledgers = new SpreadLedgers({ holdMs: 1000 }, 2);
+  const a = ledgers.of("a", 4);
+  const b = ledgers.of("b", 4);
+  assert.equal(ledgers.of("a", 4), a, "kept");
+  ledgers.of("c", 4); // drops b, the least recently used
+  assert.equal(ledgers.of("a", 4), a);
+  assert.notEqual(ledgers.of("b", 4), b, "b was dropped");
+  assert.notEqual(ledgers.of("b", 8), b, "a different piece count is a new ledger");
+});

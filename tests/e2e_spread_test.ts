@@ -1,0 +1,49 @@
+/**
+ * End-to-end: a seed gives each piece to the swarm once before any piece
+ * twice (agent/piece_spread.ts). Four agents start together on a file the
+ * seed holds; the seed's link is the slow one, so without spreading they
+ * would ask it for the same pieces at once. The seed's upload counter shows
+ * about one copy, every copy is whole, and the refusals are counted.
+ */
+import assert from "node:assert/strict";
+import { Harness } from "./_harness.ts";
+import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_swarm.ts";
+import { parseMetrics, sumSamples } from "../util/metrics_parse.ts";
+
+async function metric(agentUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${agentUrl}/metrics`)).text();
+  return sumSamples(parseMetrics(text), name);
+}
+
+Deno.test("seed spread: four agents at once get about one copy out of the seed", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "48MiB");
+  const tracker = await startTracker(h);
+  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--upload-limit", "12MiB");
+  const out = await h.tempDir("dfly-out-");
+  await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  const agents = await Promise.all(
+    [1, 2, 3, 4].map((i) => startAgent(h, `agent${i}`, tracker.url)),
+  );
+  const results = await Promise.all(
+    agents.map((a, i) => getVia(h, a.url, origin.fileUrl, `${out}/${i}.bin`)),
+  );
+  for (let i = 0; i < agents.length; i++) {
+    assert.equal(await sha256File(`${out}/${i}.bin`), origin.sha256);
+    assert.equal(results[i].from_source_bytes, 0, "nothing from the origin");
+  }
+  assert.equal(await origin.bytesSent(), origin.size, "the origin sent one copy, to the seed");
+  const uploaded = await metric(seed.url, "dfly_agent_upload_bytes_total");
+  const refused = await metric(seed.url, "dfly_agent_spread_refused_total");
+  const deferred = (await Promise.all(
+    agents.map((a) => metric(a.url, "dfly_agent_spread_deferred_total")),
+  )).reduce((a, b) => a + b, 0);
+  assert.ok(refused > 0, "the seed held pieces back");
+  assert.equal(deferred, refused, "every refusal reached a downloader as a deferral");
+  assert.ok(
+    uploaded <= 1.3 * origin.size,
+    `the seed uploaded ${(uploaded / origin.size).toFixed(2)} copies`,
+  );
+  // Deferrals are not failures: the tracker heard of none.
+  for (const a of agents) assert.doesNotMatch(a.stderr(), /piece from parent failed/);
+});
