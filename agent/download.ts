@@ -476,14 +476,18 @@ export class TaskDownload {
     }
   }
 
-  /** The first piece `parent` suggested that we still need and nobody is fetching; null if none. */
+  /**
+   * The first piece the seed `parent` suggested that we still need, nobody is
+   * fetching, and no other parent holds; null if none.
+   */
   #takeSuggestion(parent: KnownParent): number | null {
     const st = this.#state;
+    const others = [...st.parents.values()].filter((p) => !p.seed && !p.blocked);
     while (parent.suggest.length > 0) {
       const piece = parent.suggest.shift()!;
       if (
         piece < st.pieceCount! && !st.have!.has(piece) && !st.inFlight.has(piece) &&
-        st.digests[piece] !== null && parent.has(piece)
+        st.digests[piece] !== null && parent.has(piece) && !others.some((p) => p.has(piece))
       ) return piece;
     }
     return null;

@@ -42,20 +42,15 @@ Deno.test("an upload that broke off leaves the piece fresh", () => {
   assert.deepEqual(s.admit(0, 60, fixed(0))!.suggest, [1]);
 });
 
-Deno.test("once every piece went out, pieces past their hold are suggested oldest first", () => {
+Deno.test("once every piece went out nothing is suggested: the swarm has them", () => {
   const s = new PieceSpread(3, { holdMs: 1000 });
   for (const [i, at] of [[0, 300], [1, 100], [2, 200]]) {
     s.started(i);
     s.finished(i, true, at);
   }
-  // At 1250 pieces 1 and 2 are past their hold, 0 is not.
-  const no = s.admit(0, 1250, fixed(0));
-  assert.ok(no);
-  assert.deepEqual(no.suggest, [1, 2]);
-  // Nothing servable: no suggestions, come back when the hold of 0 ends.
-  s.started(1);
-  s.started(2);
   assert.deepEqual(s.admit(0, 1250, fixed(0)), { retryAfterMs: 50, suggest: [] });
+  // Past its hold a piece is served again to whoever still asks the seed for it.
+  assert.equal(s.admit(1, 1250, fixed(0)), null);
 });
 
 Deno.test("one downloader alone is never refused: it only asks for pieces it lacks", () => {

@@ -16,6 +16,7 @@ import {
 } from "./method.ts";
 import { startNginx } from "./method_http.ts";
 import type { TestbedHost } from "./netns.ts";
+import { parseMetrics, sumSamples } from "../../util/metrics_parse.ts";
 
 /** Tracker port on the origin host. */
 export const DFLY_TRACKER_PORT = 8002;
@@ -113,7 +114,37 @@ export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): P
   );
   result.method = options.prewarm ? "dfly" : "dfly (cold seed)";
   result.notes.push(byteSources((started as Started | null)?.stdouts?.() ?? []));
+  result.notes.push(await seedUploads(origin, ctx.file.size));
   return result;
+}
+
+/**
+ * What the seed agent says it uploaded (its /metrics, read inside the origin
+ * host): payload copies, pieces sent in full, and requests it held back
+ * (`--seed-spread`). Tells seed duplicates from wire overhead.
+ */
+async function seedUploads(origin: TestbedHost, fileSize: number): Promise<string> {
+  const out = await new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      origin.ns,
+      "curl",
+      "-s",
+      "-m",
+      "5",
+      `http://127.0.0.1:${DFLY_AGENT_PORT}/metrics`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const samples = parseMetrics(new TextDecoder().decode(out.stdout));
+  const bytes = sumSamples(samples, "dfly_agent_upload_bytes_total");
+  const pieces = sumSamples(samples, "dfly_agent_pieces_uploaded_total");
+  const refused = sumSamples(samples, "dfly_agent_spread_refused_total");
+  return `seed uploaded ${
+    (bytes / fileSize).toFixed(2)
+  } copies (${pieces} pieces in full, ${refused} requests held back)`;
 }
 
 /** Where the clients' bytes came from, summed over their `dfly get --json` lines. */
