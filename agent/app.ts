@@ -136,12 +136,16 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     }
     deps.uploads.count++;
     const length = task.pieceLength(index);
+    // Straight to Deno.serve (serveApp passes remoteAddr as env), each chunk is
+    // detached once the server has taken it (see ReadRangeOptions); a rate-limit
+    // stage or an in-process caller may still hold it, so those get plain chunks.
+    const releaseOnPull = deps.uploadLimit.unlimited && remoteAddress(c) !== null;
     let body = task.readPiece(index, (sent) => {
       spread?.finished(index, sent === length, deps.now());
       deps.uploads.count--;
       agentMetrics.uploadedBytes.inc(sent);
       if (sent === length) agentMetrics.piecesUploaded.inc();
-    });
+    }, { releaseOnPull });
     if (!deps.uploadLimit.unlimited) body = body.pipeThrough(new RateLimitStream(deps.uploadLimit));
     return new Response(body, {
       headers: {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PieceStore } from "../storage/piece_store.ts";
+import { serveApp } from "../util/http.ts";
 import { createLogger, setLogLevel } from "../util/log.ts";
 import { createAgentApp } from "./app.ts";
 import { DEFAULT_DOWNLOAD_CONFIG } from "./download.ts";
@@ -49,6 +50,7 @@ async function setup(token: string | null = null) {
   });
   return {
     app,
+    store,
     async [Symbol.asyncDispose]() {
       await store.close();
       await Deno.remove(dir, { recursive: true });
@@ -64,6 +66,55 @@ Deno.test("agent app serves a verified piece with its length", async () => {
   const body = new Uint8Array(await res.arrayBuffer());
   assert.equal(body.length, 2 ** 20);
   assert.ok(body.every((b) => b === 3));
+});
+
+/** Piece 1 rewritten with a pattern that differs per 256 KiB chunk, so a lost or reused chunk shows. */
+function rewritePiece1(store: PieceStore): Uint8Array {
+  const bytes = new Uint8Array(2 ** 20);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >>> 12)) & 0xff;
+  store.require(ID).writeAt(4 * 2 ** 20, bytes);
+  return bytes;
+}
+
+Deno.test("agent app behind Deno.serve sends exact piece bytes with chunks released on pull", async () => {
+  await using s = await setup();
+  const bytes = rewritePiece1(s.store);
+  const server = serveApp(s.app, { listen: "127.0.0.1:0", log });
+  try {
+    const url = `${server.url}/api/v1/pieces/${ID}/1`;
+    for (let round = 0; round < 3; round++) {
+      const bodies = await Promise.all(
+        Array.from(
+          { length: 8 },
+          async () => new Uint8Array(await (await fetch(url)).arrayBuffer()),
+        ),
+      );
+      for (const body of bodies) assert.deepEqual(body, bytes);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("agent app releases piece chunks on pull only for Deno.serve callers", async () => {
+  await using s = await setup();
+  const bytes = rewritePiece1(s.store);
+  const firstTwo = async (env?: object) => {
+    const res = await s.app.request(`/api/v1/pieces/${ID}/1`, undefined, env);
+    const reader = res.body!.getReader();
+    const first = (await reader.read()).value!;
+    assert.deepEqual(first, bytes.subarray(0, first.byteLength));
+    await reader.read();
+    await reader.cancel();
+    return first.byteLength;
+  };
+  // In process (no env), chunks stay the caller's.
+  assert.equal(await firstTwo(), 256 * 1024);
+  // With the env serveApp passes, the first chunk is let go of once the second is read.
+  assert.equal(
+    await firstTwo({ remoteAddr: { hostname: "127.0.0.1", port: 1, transport: "tcp" } }),
+    0,
+  );
 });
 
 Deno.test("agent app refuses bad ids, bad indexes, unknown tasks and unverified pieces", async () => {

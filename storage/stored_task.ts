@@ -32,6 +32,26 @@ export interface PieceWriter {
   close(): void;
 }
 
+/** Options of {@link StoredTask.readRange} and {@link StoredTask.readPiece}. */
+export interface ReadRangeOptions {
+  /**
+   * Detach each chunk's `ArrayBuffer` when the next chunk is pulled (and at
+   * the end), so its memory is freed as soon as whoever else holds the
+   * backing store lets go, not at V8's next full GC. A seed serving at link
+   * speed otherwise piles up tens of MB of dead 256 KiB chunks (see
+   * docs/SWARM.md, "Memory").
+   *
+   * Only for a consumer that is done with a chunk's JS object before it asks
+   * for the next one: `Deno.serve`'s response-body pump (`resourceForReadableStream`
+   * in Deno 2.9.6; agent/app_test.ts checks it) hands each chunk's
+   * backing store to Rust (which keeps its own reference until the bytes are
+   * on the socket) and only then reads again. A consumer that keeps chunks
+   * (`Response.arrayBuffer()`, a `TransformStream` with a queue, a tee)
+   * would find them emptied, so the default is off.
+   */
+  releaseOnPull?: boolean;
+}
+
 /** How a finished task reached the caller's output path. */
 export type PlaceMethod = "hardlink" | "copy";
 
@@ -197,22 +217,31 @@ export class StoredTask {
    * Streams verified piece `index` from disk. The caller must have checked
    * `verified.has(index)`; the task counts as read until the stream ends.
    */
-  readPiece(index: number, onEnd?: (bytesRead: number) => void): ReadableStream<Uint8Array> {
+  readPiece(
+    index: number,
+    onEnd?: (bytesRead: number) => void,
+    options?: ReadRangeOptions,
+  ): ReadableStream<Uint8Array> {
     const { start, end } = pieceRange(this.length, this.pieceSize, index);
-    return this.readRange(start, end, onEnd);
+    return this.readRange(start, end, onEnd, options);
   }
 
   /**
    * Streams bytes `[start, end)` of the data file; `onEnd` runs once when the
    * stream is done, fails or is cancelled, with the bytes handed out by then.
+   * Chunks are fresh 256 KiB buffers the consumer may keep, unless
+   * `options.releaseOnPull` (see {@link ReadRangeOptions}).
    */
   readRange(
     start: number,
     end: number,
     onEnd?: (bytesRead: number) => void,
+    options: ReadRangeOptions = {},
   ): ReadableStream<Uint8Array> {
     let at = start;
     let released = false;
+    /** The buffer of the last chunk handed out, while `releaseOnPull` may still detach it. */
+    let handedOut: ArrayBuffer | null = null;
     const release = () => {
       if (!released) {
         released = true;
@@ -224,6 +253,10 @@ export class StoredTask {
     this.lastAccess = Date.now();
     return new ReadableStream<Uint8Array>({
       pull: (controller) => {
+        // transfer(0) detaches: this object lets go of the backing store; a
+        // consumer that took its own reference (Rust's, for Deno.serve) keeps the bytes.
+        if (handedOut && !handedOut.detached) handedOut.transfer(0);
+        handedOut = null;
         try {
           if (at >= end) {
             release();
@@ -236,6 +269,7 @@ export class StoredTask {
             throw new Error(`Data file of task ${this.id} is shorter than expected`);
           }
           at += bytesRead;
+          if (options.releaseOnPull) handedOut = buf.buffer;
           controller.enqueue(bytesRead === buf.byteLength ? buf : buf.subarray(0, bytesRead));
         } catch (err) {
           release();
