@@ -59,6 +59,8 @@ export const TASK_ID_HEADER = "x-dfly-task-id";
  * the piece from peers (see agent/piece_spread.ts).
  */
 export const PIECE_SPREAD_CODE = "piece_spread";
+/** Error code of an agent's 429 when all its upload slots are taken: not a failure; ask another parent. */
+export const UPLOADS_BUSY_CODE = "uploads_busy";
 /** Header of a `piece_spread` answer: pieces the seed would serve now, comma-separated. */
 export const SPREAD_SUGGEST_HEADER = "x-dfly-suggest";
 /** Header of a `piece_spread` answer: milliseconds until the refused piece may be asked again. */

@@ -83,6 +83,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     token: config.token,
     log,
     seed: config.seed,
+    uploadSlots: config.uploadSlots,
     spread: config.seed && config.seedSpreadMs > 0
       ? new SpreadLedgers({ holdMs: config.seedSpreadMs })
       : null,

@@ -30,6 +30,7 @@ import {
   SPREAD_RETRY_HEADER,
   SPREAD_SUGGEST_HEADER,
   TASK_ID_HEADER,
+  UPLOADS_BUSY_CODE,
 } from "../wire.ts";
 import { METRICS_CONTENT_TYPE } from "../util/metrics.ts";
 import { DFLY_VERSION } from "../util/version.ts";
@@ -38,7 +39,7 @@ import { blobDigestOfTask } from "../proxy/route.ts";
 import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
-import type { SpreadLedgers } from "./piece_spread.ts";
+import { BUSY_RETRY_MS, type SpreadLedgers } from "./piece_spread.ts";
 import type { TaskManager } from "./task_manager.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
@@ -53,6 +54,8 @@ export interface AgentAppDeps {
   log: Logger;
   /** True for a seed agent: only seeds accept seed triggers. */
   seed: boolean;
+  /** Piece uploads at once; more are answered 429 uploads_busy (0: no bound). */
+  uploadSlots?: number;
   /** A seed's spread ledgers: each piece to the swarm once before any twice; null serves every request. */
   spread?: SpreadLedgers | null;
   /** Whether a seed trigger from this remote address is accepted (all when absent). */
@@ -114,6 +117,21 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     if (!task.verified.has(index)) {
       throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
     }
+    const slots = deps.uploadSlots ?? 0;
+    if (slots > 0 && deps.uploads.count >= slots) {
+      // Like BitTorrent's unchoke slots: a few peers at full speed, not many
+      // crawling. The caller takes the piece from another parent or comes back.
+      agentMetrics.uploadsBusy.inc();
+      return c.json(
+        { error: `All ${slots} upload slots are taken`, code: UPLOADS_BUSY_CODE },
+        429,
+        {
+          "retry-after": "1",
+          [SPREAD_RETRY_HEADER]: String(BUSY_RETRY_MS),
+          [SPREAD_SUGGEST_HEADER]: "",
+        },
+      );
+    }
     const spread = deps.spread?.of(id, task.pieceCount) ?? null;
     if (spread) {
       const refusal = spread.admit(index, deps.now(), Math.random);
@@ -134,6 +152,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       }
       spread.started(index);
     }
+    const began = deps.now();
     deps.uploads.count++;
     const length = task.pieceLength(index);
     // Straight to Deno.serve (serveApp passes remoteAddr as env), each chunk is
@@ -141,7 +160,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     // stage or an in-process caller may still hold it, so those get plain chunks.
     const releaseOnPull = deps.uploadLimit.unlimited && remoteAddress(c) !== null;
     let body = task.readPiece(index, (sent) => {
-      spread?.finished(index, sent === length, deps.now());
+      const now = deps.now();
+      spread?.finished(index, sent === length, now, now - began);
       deps.uploads.count--;
       agentMetrics.uploadedBytes.inc(sent);
       if (sent === length) agentMetrics.piecesUploaded.inc();

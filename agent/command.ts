@@ -24,6 +24,8 @@ Options:
                          for this long, so the swarm spreads it (default 2s; 0 = serve all)
   --download-limit RATE  host-wide download limit, e.g. 100MiB, 800Mbit, 0 = none (default 100MiB)
   --upload-limit RATE    host-wide upload limit (default 100MiB)
+  --upload-slots N       pieces uploaded at once; more requests are told to ask another
+                         parent or come back shortly (default 4; 0 = no bound)
   --cache-size SIZE      piece cache quota, e.g. 20GiB, 0 = none (default 20GiB)
   --cache-ttl DURATION   remove finished tasks unread for this long, e.g. 168h (default 0 = keep
                          until the quota needs room)

@@ -30,6 +30,8 @@ export interface AgentConfig {
    * every request.
    */
   seedSpreadMs: number;
+  /** Piece uploads served at once; more requests are told to come back (0: no bound). */
+  uploadSlots: number;
   /** Host-wide download limit in bytes/s; 0 is unlimited. */
   downloadLimit: number;
   /** Host-wide upload limit in bytes/s; 0 is unlimited. */
@@ -60,6 +62,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   dataDir: "./dfly-data/agent",
   seed: false,
   seedSpreadMs: 2000,
+  uploadSlots: 4,
   downloadLimit: parseRate("100MiB"),
   uploadLimit: parseRate("100MiB"),
   cacheSize: parseSize("20GiB"),
@@ -80,6 +83,7 @@ export const AGENT_OPTIONS = {
   "data-dir": { type: "string" },
   seed: { type: "boolean" },
   "seed-spread": { type: "string" },
+  "upload-slots": { type: "string" },
   "download-limit": { type: "string" },
   "upload-limit": { type: "string" },
   "cache-size": { type: "string" },
@@ -93,6 +97,14 @@ export const AGENT_OPTIONS = {
   ca: { type: "string" },
   ...PROXY_OPTIONS,
 } as const;
+
+/** A whole number 0–10,000 (throws RangeError otherwise). */
+function parseCount(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 10_000) {
+    throw new RangeError(`"${text}" must be a whole number from 0 to 10000`);
+  }
+  return Number(text);
+}
 
 /** Builds the config from parsed flags (and DFLY_TOKEN); throws UsageError on bad values. */
 export function agentConfigFromFlags(values: FlagValues): AgentConfig {
@@ -121,6 +133,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     dataDir: str("data-dir") ?? AGENT_DEFAULTS.dataDir,
     seed: Boolean(values.seed),
     seedSpreadMs: wrap("seed-spread", () => parseDuration(str("seed-spread") ?? "2s")),
+    uploadSlots: wrap("upload-slots", () => parseCount(str("upload-slots") ?? "4")),
     downloadLimit: wrap("download-limit", () => parseRate(str("download-limit") ?? "100MiB")),
     uploadLimit: wrap("upload-limit", () => parseRate(str("upload-limit") ?? "100MiB")),
     cacheSize: wrap("cache-size", () => parseSize(str("cache-size") ?? "20GiB")),

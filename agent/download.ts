@@ -445,7 +445,8 @@ export class TaskDownload {
     // Pieces a seed suggested (ones nobody has had from it yet) come first on that seed.
     for (const parent of parents) {
       if (slots === 0) break;
-      if (!parent.seed || parent.blocked || parent.inFlight >= this.#cfg.maxPerSeed) continue;
+      if (!parent.seed || parent.blocked || parent.busy) continue;
+      if (parent.inFlight >= this.#cfg.maxPerSeed) continue;
       const piece = this.#takeSuggestion(parent);
       if (piece === null) continue;
       this.#fetchFromPeer(piece, parent, "disk");

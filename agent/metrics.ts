@@ -42,6 +42,10 @@ export const agentMetrics = {
     help:
       "Piece requests this seed refused because it was sending, or just sent, that piece to another peer.",
   }),
+  uploadsBusy: registry.counter({
+    name: "dfly_agent_uploads_busy_total",
+    help: "Piece requests refused because every upload slot was taken.",
+  }),
   spreadDeferred: registry.counter({
     name: "dfly_agent_spread_deferred_total",
     help: "Piece requests a seed refused to this agent (piece_spread): taken from peers instead.",

@@ -18,6 +18,11 @@ export interface ParentView {
   speed: number | null;
   /** Locally blocked after failures. */
   blocked: boolean;
+  /**
+   * Told us to come back shortly (all upload slots taken): not asked now, but
+   * still a holder, so a seed is not asked in its place.
+   */
+  busy?: boolean;
   /** A seed (see {@link ChooseParentOptions.seedLastResort}). */
   seed?: boolean;
   has(piece: number): boolean;
@@ -64,7 +69,8 @@ export function chooseParent<P extends ParentView>(
     : holders;
   const seedLimit = options.maxInFlightSeed ?? options.maxInFlight;
   const eligible = candidates.filter((p) =>
-    p.inFlight < (p.seed ? seedLimit : options.maxInFlight) && !options.exclude?.has(p.hostId)
+    !p.busy && p.inFlight < (p.seed ? seedLimit : options.maxInFlight) &&
+    !options.exclude?.has(p.hostId)
   );
   if (eligible.length === 0) return null;
   let bestSpeed = 0;

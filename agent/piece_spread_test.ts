@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PieceSpread, SpreadLedgers } from "./piece_spread.ts";
+import { BUSY_RETRY_MS, PieceSpread, SpreadLedgers } from "./piece_spread.ts";
 
 const fixed = (x: number) => () => x;
 
@@ -71,4 +71,21 @@ Deno.test("ledgers: one per task, the least recently used dropped past the bound
   assert.equal(ledgers.of("a", 4), a);
   assert.notEqual(ledgers.of("b", 4), b, "b was dropped");
   assert.notEqual(ledgers.of("b", 8), b, "a different piece count is a new ledger");
+});
+
+Deno.test("a few uploads at a time: more are refused briefly, without suggestions", () => {
+  const s = new PieceSpread(8, { holdMs: 1000, maxUploads: 2 });
+  s.started(0);
+  s.started(1);
+  assert.deepEqual(s.admit(2, 0, fixed(0)), { retryAfterMs: BUSY_RETRY_MS, suggest: [] });
+  s.finished(0, true, 10);
+  assert.equal(s.admit(2, 20, fixed(0)), null);
+});
+
+Deno.test("the hold grows by how long the upload took (buffers deliver later)", () => {
+  const s = new PieceSpread(2, { holdMs: 1000 });
+  s.started(0);
+  s.finished(0, true, 3000, 2500);
+  assert.ok(s.admit(0, 4000, fixed(0)), "held: sent at 3000 but took 2500 ms");
+  assert.equal(s.admit(0, 6500, fixed(0)), null);
 });

@@ -20,6 +20,8 @@ export interface KnownParent extends ParentView {
   rawPieces: string;
   blockedUntil: number;
   failures: number;
+  /** Told us to come back (429) until then. */
+  busyUntil: number;
   /** Pieces a seed held back (piece_spread), until when. */
   deferred: Map<number, number>;
   /** Pieces the seed last suggested instead, best first. */
@@ -126,6 +128,8 @@ export class TaskState {
       blocked: false,
       blockedUntil: 0,
       failures: 0,
+      busyUntil: 0,
+      busy: false,
       deferred: new Map(),
       suggest: [],
       listedAt: now,
@@ -138,14 +142,17 @@ export class TaskState {
   refreshBlocks(now: number): void {
     for (const p of this.parents.values()) {
       p.blocked = p.blockedUntil > now;
+      p.busy = p.busyUntil > now;
       for (const [i, until] of p.deferred) if (until <= now) p.deferred.delete(i);
     }
   }
 
   /**
-   * A seed held `piece` back for `retryMs` (it is on its way to another peer)
-   * and suggested other pieces. Not a failure: nothing is reported. With no
-   * suggestion it has nothing to send us now, so it is left alone that long.
+   * A parent told us to come back: a seed held `piece` back for `retryMs`
+   * (it is on its way to another peer) and suggested other pieces, or every
+   * upload slot was taken. Not a failure: nothing is reported. With no
+   * suggestion it has nothing to send us now, so it is not asked that long,
+   * yet it still counts as a holder (a seed is not asked in its place).
    */
   parentDeferred(hostId: string, piece: number, retryMs: number, suggest: number[], now: number) {
     const p = this.parents.get(hostId);
@@ -153,8 +160,8 @@ export class TaskState {
     p.deferred.set(piece, now + retryMs);
     p.suggest = suggest;
     if (suggest.length === 0) {
-      p.blockedUntil = Math.max(p.blockedUntil, now + retryMs);
-      p.blocked = true;
+      p.busyUntil = Math.max(p.busyUntil, now + retryMs);
+      p.busy = true;
     }
   }
 

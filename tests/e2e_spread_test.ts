@@ -47,3 +47,28 @@ Deno.test("seed spread: four agents at once get about one copy out of the seed",
   // Deferrals are not failures: the tracker heard of none.
   for (const a of agents) assert.doesNotMatch(a.stderr(), /piece from parent failed/);
 });
+
+Deno.test("upload slots: a request past --upload-slots is told to come back, not failed", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "8MiB");
+  const tracker = await startTracker(h);
+  const agent = await startAgent(
+    h,
+    "agent",
+    tracker.url,
+    "--upload-slots",
+    "1",
+    "--upload-limit",
+    "1MiB",
+  );
+  const out = await h.tempDir("dfly-out-");
+  const got = await getVia(h, agent.url, origin.fileUrl, `${out}/a.bin`);
+  const first = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/0`);
+  assert.equal(first.status, 200);
+  const second = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/1`);
+  assert.equal(second.status, 429);
+  assert.equal((await second.json()).code, "uploads_busy");
+  assert.match(second.headers.get("x-dfly-retry-ms") ?? "", /^\d+$/);
+  await first.body!.cancel();
+  assert.equal(await metric(agent.url, "dfly_agent_uploads_busy_total"), 1);
+});

@@ -29,6 +29,7 @@ import type { BufferPool } from "./buffer_pool.ts";
 export function pooledRead(
   body: ReadableStream<Uint8Array>,
   pool: BufferPool,
+  options: PooledReadOptions = {},
 ): ReadableStream<Uint8Array> {
   let reader: ReadableStreamBYOBReader;
   try {
@@ -36,23 +37,66 @@ export function pooledRead(
   } catch {
     return body; // not a byte stream
   }
+  const minBytes = Math.min(options.minBytes ?? DEFAULT_MIN_BYTES, pool.size);
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { value, done } = await reader.read(new Uint8Array(pool.take()));
-      if (value) pool.adopt(value.buffer as ArrayBuffer);
-      if (done || !value) {
-        if (value) pool.give(value.buffer);
-        controller.close();
-        return;
+      // On a slow link each read brings a few KiB, and every chunk costs each
+      // later stage a round of promises: small reads are copied together into
+      // the first one's buffer until the chunk is big enough or old enough.
+      // Every read goes to the start of a fresh pooled buffer (no reads at an
+      // offset: those failed in the swarm testbed with detached buffers).
+      let gathered: Uint8Array | null = null;
+      const started = performance.now();
+      while (true) {
+        const { value, done } = await reader.read(new Uint8Array(pool.take()));
+        if (value) pool.adopt(value.buffer as ArrayBuffer);
+        if (done || !value) {
+          if (value) pool.give(value.buffer);
+          if (gathered) controller.enqueue(gathered);
+          controller.close();
+          return;
+        }
+        if (value.byteLength === 0) {
+          pool.give(value.buffer);
+          continue;
+        }
+        if (gathered === null) {
+          gathered = value;
+        } else if (gathered.byteLength + value.byteLength <= gathered.buffer.byteLength) {
+          const joined: Uint8Array = new Uint8Array(
+            gathered.buffer,
+            0,
+            gathered.byteLength + value.byteLength,
+          );
+          joined.set(value, gathered.byteLength);
+          pool.give(value.buffer);
+          gathered = joined;
+        } else {
+          controller.enqueue(gathered);
+          gathered = value;
+        }
+        if (gathered.byteLength >= minBytes || performance.now() - started >= maxWaitMs) {
+          controller.enqueue(gathered);
+          return;
+        }
       }
-      if (value.byteLength === 0) {
-        pool.give(value.buffer);
-        return;
-      }
-      controller.enqueue(value);
     },
     cancel(reason) {
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** Reads are gathered into one chunk until it holds this many bytes... */
+const DEFAULT_MIN_BYTES = 64 * 1024;
+/** ...or this long has passed since its first read. */
+const DEFAULT_MAX_WAIT_MS = 50;
+
+/** Options of {@link pooledRead}. */
+export interface PooledReadOptions {
+  /** Gather reads until a chunk holds this many bytes (default 64 KiB, at most the pool's size). */
+  minBytes?: number;
+  /** Emit what was gathered once this long has passed since the chunk's first read (default 50). */
+  maxWaitMs?: number;
 }

@@ -44,7 +44,7 @@ async function startAgent(
 ): Promise<void> {
   const dataDir = `${ctx.work}/h${host.index}/agent`;
   await Deno.mkdir(dataDir, { recursive: true });
-  await ctx.h.spawnCommand(
+  const proc = await ctx.h.spawnCommand(
     host.index === 0 ? "seed" : `agent-h${host.index}`,
     "ip",
     denoIn(host, [
@@ -65,6 +65,15 @@ async function startAgent(
     ]),
     { timeoutMs: 180_000 },
   );
+  // DFLY_BENCH_LOGS=DIR keeps every agent's log of the run (for finding out why).
+  const logs = Deno.env.get("DFLY_BENCH_LOGS");
+  if (logs) {
+    void proc.status.then(() =>
+      Deno.mkdir(logs, { recursive: true }).then(() =>
+        Deno.writeTextFile(`${logs}/${proc.name}.log`, proc.stderr())
+      )
+    ).catch(() => {});
+  }
 }
 
 /** Tracker and seed on the origin, an agent per client, then every client's `dfly get` at once. */
@@ -115,20 +124,17 @@ export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): P
   result.method = options.prewarm ? "dfly" : "dfly (cold seed)";
   result.notes.push(byteSources((started as Started | null)?.stdouts?.() ?? []));
   result.notes.push(await seedUploads(origin, ctx.file.size));
+  result.notes.push(await clientRejections(ctx.clients));
   return result;
 }
 
-/**
- * What the seed agent says it uploaded (its /metrics, read inside the origin
- * host): payload copies, pieces sent in full, and requests it held back
- * (`--seed-spread`). Tells seed duplicates from wire overhead.
- */
-async function seedUploads(origin: TestbedHost, fileSize: number): Promise<string> {
+/** An agent's /metrics, read inside its host. */
+async function metricsIn(host: TestbedHost) {
   const out = await new Deno.Command("ip", {
     args: [
       "netns",
       "exec",
-      origin.ns,
+      host.ns,
       "curl",
       "-s",
       "-m",
@@ -138,7 +144,28 @@ async function seedUploads(origin: TestbedHost, fileSize: number): Promise<strin
     stdout: "piped",
     stderr: "null",
   }).output();
-  const samples = parseMetrics(new TextDecoder().decode(out.stdout));
+  return parseMetrics(new TextDecoder().decode(out.stdout));
+}
+
+/** Piece transfers the client agents gave up on, by reason, and seed deferrals they took. */
+async function clientRejections(clients: TestbedHost[]): Promise<string> {
+  const all = await Promise.all(clients.map(metricsIn));
+  const sum = (name: string, labels: Record<string, string> = {}) =>
+    all.reduce((t, samples) => t + sumSamples(samples, name, labels), 0);
+  const reasons = ["timeout", "connect", "http", "digest"]
+    .map((r) => `${r} ${sum("dfly_agent_pieces_rejected_total", { reason: r })}`).join(", ");
+  return `clients gave up on piece transfers: ${reasons}; seed deferrals ${
+    sum("dfly_agent_spread_deferred_total")
+  }`;
+}
+
+/**
+ * What the seed agent says it uploaded (its /metrics, read inside the origin
+ * host): payload copies, pieces sent in full, and requests it held back
+ * (`--seed-spread`). Tells seed duplicates from wire overhead.
+ */
+async function seedUploads(origin: TestbedHost, fileSize: number): Promise<string> {
+  const samples = await metricsIn(origin);
   const bytes = sumSamples(samples, "dfly_agent_upload_bytes_total");
   const pieces = sumSamples(samples, "dfly_agent_pieces_uploaded_total");
   const refused = sumSamples(samples, "dfly_agent_spread_refused_total");
