@@ -39,6 +39,7 @@ import { blobDigestOfTask } from "../proxy/route.ts";
 import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
+import { stallGuard } from "./stages/stall_guard.ts";
 import { BUSY_RETRY_MS, type SpreadLedgers } from "./piece_spread.ts";
 import type { TaskManager } from "./task_manager.ts";
 import type { TokenBucket } from "./token_bucket.ts";
@@ -68,6 +69,8 @@ export interface AgentAppDeps {
 }
 
 const PROGRESS_INTERVAL_MS = 200;
+/** An upload whose reader takes nothing for this long is ended (it holds a slot). */
+const UPLOAD_STALL_MS = 30_000;
 
 /**
  * Builds the agent's Hono app (no sockets; `serveApp` serves it).
@@ -116,6 +119,14 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     }
     if (!task.verified.has(index)) {
       throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
+    }
+    if (c.req.method === "HEAD") {
+      // Hono runs GET handlers for HEAD and drops the body: a stream opened
+      // here would never be read or closed, holding an upload slot forever.
+      return c.body(null, 200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(task.pieceLength(index)),
+      });
     }
     const slots = deps.uploadSlots ?? 0;
     if (slots > 0 && deps.uploads.count >= slots) {
@@ -166,6 +177,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       agentMetrics.uploadedBytes.inc(sent);
       if (sent === length) agentMetrics.piecesUploaded.inc();
     }, { releaseOnPull });
+    body = stallGuard(body, UPLOAD_STALL_MS, () => agentMetrics.uploadsStalled.inc());
     if (!deps.uploadLimit.unlimited) body = body.pipeThrough(new RateLimitStream(deps.uploadLimit));
     return new Response(body, {
       headers: {

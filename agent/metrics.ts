@@ -46,6 +46,10 @@ export const agentMetrics = {
     name: "dfly_agent_uploads_busy_total",
     help: "Piece requests refused because every upload slot was taken.",
   }),
+  uploadsStalled: registry.counter({
+    name: "dfly_agent_uploads_stalled_total",
+    help: "Piece uploads ended because the reader took nothing for 30 s.",
+  }),
   spreadDeferred: registry.counter({
     name: "dfly_agent_spread_deferred_total",
     help: "Piece requests a seed refused to this agent (piece_spread): taken from peers instead.",

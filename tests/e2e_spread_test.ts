@@ -72,3 +72,22 @@ Deno.test("upload slots: a request past --upload-slots is told to come back, not
   await first.body!.cancel();
   assert.equal(await metric(agent.url, "dfly_agent_uploads_busy_total"), 1);
 });
+
+Deno.test("HEAD of a piece takes no upload slot", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "8MiB");
+  const tracker = await startTracker(h);
+  const agent = await startAgent(h, "agent", tracker.url, "--upload-slots", "1");
+  const out = await h.tempDir("dfly-out-");
+  const got = await getVia(h, agent.url, origin.fileUrl, `${out}/a.bin`);
+  for (let i = 0; i < 3; i++) {
+    const head = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/0`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("content-length"), String(4 * 2 ** 20));
+    await head.body?.cancel();
+  }
+  const piece = await fetch(`${agent.url}/api/v1/pieces/${got.task_id}/1`);
+  assert.equal(piece.status, 200);
+  assert.equal((await piece.arrayBuffer()).byteLength, 4 * 2 ** 20);
+  assert.equal(await metric(agent.url, "dfly_agent_active_uploads"), 0);
+});
