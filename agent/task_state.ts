@@ -157,11 +157,14 @@ export class TaskState {
   parentDeferred(hostId: string, piece: number, retryMs: number, suggest: number[], now: number) {
     const p = this.parents.get(hostId);
     if (!p) return;
-    p.deferred.set(piece, now + retryMs);
     p.suggest = suggest;
     if (suggest.length === 0) {
+      // The whole parent, not the piece: marking the piece would hide this
+      // holder and send us to the seed for it (measured: seed resends).
       p.busyUntil = Math.max(p.busyUntil, now + retryMs);
       p.busy = true;
+    } else {
+      p.deferred.set(piece, now + retryMs);
     }
   }
 
