@@ -32,8 +32,13 @@ export interface DflyMethodOptions {
 }
 
 function denoIn(host: TestbedHost, args: string[]): string[] {
-  return ["netns", "exec", host.ns, Deno.execPath(), "run", "-A", MAIN, ...args];
+  // DFLY_BENCH_DENO_FLAGS adds runtime flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const flags = (Deno.env.get("DFLY_BENCH_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
+  return ["netns", "exec", host.ns, Deno.execPath(), "run", "-A", ...flags, MAIN, ...args];
 }
+
+/** The agents of the current run (stopped gently when profiling, so profiles are written). */
+const agentProcs: { kill(signal?: Deno.Signal): Promise<void> }[] = [];
 
 /** Starts one agent in `host`; resolves when it listens. */
 async function startAgent(
@@ -65,6 +70,7 @@ async function startAgent(
     ]),
     { timeoutMs: 180_000 },
   );
+  agentProcs.push(proc);
   // DFLY_BENCH_LOGS=DIR keeps every agent's log of the run (for finding out why).
   const logs = Deno.env.get("DFLY_BENCH_LOGS");
   if (logs) {
@@ -125,6 +131,10 @@ export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): P
   result.notes.push(byteSources((started as Started | null)?.stdouts?.() ?? []));
   result.notes.push(await seedUploads(origin, ctx.file.size));
   result.notes.push(await clientRejections(ctx.clients));
+  if (Deno.env.get("DFLY_BENCH_DENO_FLAGS")) {
+    await Promise.all(agentProcs.map((p) => p.kill("SIGTERM")));
+  }
+  agentProcs.length = 0;
   return result;
 }
 
