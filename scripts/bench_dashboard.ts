@@ -5,12 +5,12 @@
  *
  *   deno run -A scripts/bench_dashboard.ts [--pieces 500] [--peers 10,100,1000,5000]
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { createTrackerApp } from "../tracker/app.ts";
 import { TrackerState } from "../tracker/state.ts";
 import { createLogger, setLogLevel } from "../util/log.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_dashboard", {
   options: {
     pieces: { type: "string", default: "500" },
     peers: { type: "string", default: "10,100,1000,5000" },

@@ -13,7 +13,7 @@
  * Needs about 3 × size free under TMPDIR (origin file, seed store, agent
  * store); it checks before starting.
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness, type Proc } from "../tests/_harness.ts";
 import { getVia, sha256File, startAgent, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
@@ -21,7 +21,7 @@ import { markdownTable, spliceSection } from "./testbed/render.ts";
 import { parseRssBytes } from "./testbed/proc_counters.ts";
 import { median } from "./testbed/swarm_math.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_memory", {
   options: {
     size: { type: "string", default: "2GiB" },
     doc: { type: "string", default: "docs/SWARM.md" },

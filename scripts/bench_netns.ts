@@ -14,8 +14,8 @@
  *   [--timeout 600] [--max-minutes 60] [--doc docs/SWARM.md | --no-doc]
  * ```
  */
+import { parseScriptArgs } from "./args.ts";
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
 import { Harness } from "../tests/_harness.ts";
 import { parseRate, parseSize } from "../util/units.ts";
 import type { BenchFile, MethodContext, MethodRun } from "./testbed/method.ts";
@@ -26,7 +26,7 @@ import { run, Testbed } from "./testbed/netns.ts";
 import { spliceSection } from "./testbed/render.ts";
 import { summarize, summaryChart, summaryTable } from "./testbed/summary.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_netns", {
   options: {
     n: { type: "string", default: "4,8" },
     runs: { type: "string", default: "3" },

@@ -9,13 +9,13 @@
  * deno run -A scripts/bench_ops.ts [--size 256MiB] [--runs 3]
  * ```
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import { startAgent, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
 import { buildBundle } from "./bundle.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_ops", {
   options: { size: { type: "string", default: "256MiB" }, runs: { type: "string", default: "3" } },
 });
 const size = parseSize(values.size!);

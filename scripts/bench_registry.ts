@@ -13,7 +13,7 @@
  * Everything shares this machine's cores, so pull times are CPU-bound and
  * noisy; registry egress is exact.
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import {
   makeImage,
@@ -28,7 +28,7 @@ import {
 import { startAgent, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_registry", {
   options: {
     layers: { type: "string", default: "256MiB,64MiB,16MiB" },
     agents: { type: "string", default: "8" },

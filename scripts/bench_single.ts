@@ -7,12 +7,12 @@
  * deno run -A scripts/bench_single.ts [--size 1GiB] [--runs 3]
  * ```
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import { getVia, startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_single", {
   options: { size: { type: "string", default: "1GiB" }, runs: { type: "string", default: "3" } },
 });
 const size = parseSize(values.size!);

@@ -14,12 +14,12 @@
  * download and upload limit, emulating hosts with their own links: then the
  * swarm should take about as long as one host.
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import { getVia, sha256File, startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_swarm", {
   options: {
     size: { type: "string", default: "256MiB" },
     agents: { type: "string", default: "8" },

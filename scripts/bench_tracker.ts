@@ -17,7 +17,7 @@
  * the tracker's own CPU per report (from /proc) is printed too, because it
  * does not depend on how much CPU the generator takes.
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import { startTracker } from "../tests/_swarm.ts";
 import { taskId } from "../util/task_id.ts";
@@ -32,7 +32,7 @@ import { markdownTable, spliceSection } from "./testbed/render.ts";
 import { parsePidStatTicks, parseRssBytes } from "./testbed/proc_counters.ts";
 import { percentile } from "./testbed/swarm_math.ts";
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs("bench_tracker", {
   options: {
     peers: { type: "string", default: "100,1000,5000" },
     pieces: { type: "string", default: "500" },
