@@ -104,10 +104,12 @@ Deno.test("mergeFlags() lets later layers win and never lets undefined override"
   );
 });
 
-Deno.test("parseConfigText() turns YAML syntax errors and duplicate keys into one line", () => {
-  assert.deepEqual(parseConfigText("agent:\n  seed: true\n", "f.yaml"), { agent: { seed: true } });
+Deno.test("parseConfigText() turns YAML syntax errors and duplicate keys into one line", async () => {
+  assert.deepEqual(await parseConfigText("agent:\n  seed: true\n", "f.yaml"), {
+    agent: { seed: true },
+  });
   for (const bad of ["agent: [\n", "agent:\n  idc: a\n  idc: b\n"]) {
-    assert.throws(() => parseConfigText(bad, "f.yaml"), (err: Error) => {
+    await assert.rejects(() => parseConfigText(bad, "f.yaml"), (err: Error) => {
       assert.ok(err instanceof UsageError);
       assert.match(err.message, /^--config: f\.yaml is not valid YAML: /);
       assert.ok(!err.message.includes("\n"));
@@ -118,7 +120,7 @@ Deno.test("parseConfigText() turns YAML syntax errors and duplicate keys into on
 
 Deno.test("docs/dfly.example.yaml is a valid config for tracker and agent", async () => {
   const path = new URL("../docs/dfly.example.yaml", import.meta.url);
-  const doc = parseConfigText(await Deno.readTextFile(path), "dfly.example.yaml");
+  const doc = await parseConfigText(await Deno.readTextFile(path), "dfly.example.yaml");
   const agent = flagsFromDocument(doc, {
     command: "agent",
     sections: SECTIONS,
