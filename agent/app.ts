@@ -22,6 +22,7 @@ import { isTaskId, taskId } from "../util/task_id.ts";
 import {
   AGENT_ROUTES,
   type AgentTaskSummary,
+  DEFAULT_PROGRESS_MS,
   type DownloadEvent,
   type DownloadRequest,
   parseDownloadRequest,
@@ -68,7 +69,6 @@ export interface AgentAppDeps {
   readiness?: ReadinessProbe;
 }
 
-const PROGRESS_INTERVAL_MS = 200;
 /** An upload whose reader takes nothing for this long is ended (it holds a slot). */
 const UPLOAD_STALL_MS = 30_000;
 
@@ -338,7 +338,7 @@ function progressStream(
         });
       };
       progress();
-      timer = setInterval(progress, PROGRESS_INTERVAL_MS);
+      timer = setInterval(progress, req.progressMs ?? DEFAULT_PROGRESS_MS);
       void (async () => {
         try {
           const stored = await download.done;

@@ -161,6 +161,12 @@ Deno.test("agent app only takes downloads from loopback callers and checks bodie
   assert.equal((await post(ok, "127.0.0.1")).status, 400); // output must be absolute
   assert.equal((await post(JSON.stringify({ url: "file:///etc/passwd" }), "::1")).status, 400);
   assert.equal((await post("x".repeat(2 << 20), "127.0.0.1")).status, 413);
+  for (const progressMs of [5, 60_001, "1000", 1.5]) {
+    const body = JSON.stringify({ ...JSON.parse(ok), output: "/tmp/x", progressMs });
+    const res = await post(body, "127.0.0.1");
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error, /progressMs must be an integer from 100 to 60000/);
+  }
 });
 
 Deno.test("agent app requires the token when one is set, except for /healthz", async () => {

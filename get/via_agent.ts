@@ -55,7 +55,11 @@ export async function getViaAgent(
   return await stream(() => openFileOutput(output));
 }
 
-function request(options: GetOptions, output: string | null): DownloadRequest {
+function request(
+  options: GetOptions,
+  output: string | null,
+  progress: ProgressSink,
+): DownloadRequest {
   return {
     url: options.url,
     tag: options.tag,
@@ -63,6 +67,8 @@ function request(options: GetOptions, output: string | null): DownloadRequest {
     headers: options.headers,
     digest: options.digest,
     output,
+    // Nothing shown: a line every 5 s is enough (the final line comes at once).
+    ...(progress.visible ? {} : { progressMs: 5000 }),
   };
 }
 
@@ -74,7 +80,7 @@ async function placeViaAgent(
 ): Promise<AgentOutcome | "not_writable"> {
   let res: Response;
   try {
-    res = await client.download(request(options, output));
+    res = await client.download(request(options, output, progress));
   } catch (err) {
     if (err instanceof DflyError && err.code === "output_not_writable") return "not_writable";
     throw err;
@@ -148,7 +154,7 @@ interface StreamContext {
 
 async function streamViaAgent(context: StreamContext): Promise<AgentOutcome> {
   const { client, options, progress, signal, openSink } = context;
-  const res = await client.download(request(options, null));
+  const res = await client.download(request(options, null, progress));
   const id = res.headers.get(TASK_ID_HEADER) ??
     computeTaskId({ url: options.url, tag: options.tag, filter: options.filter });
   const declared = res.headers.get("content-length");

@@ -158,6 +158,7 @@ Deno.test("dfly get lets the agent place the file and reports its counters", asy
     headers: [["Authorization", "Bearer x"]],
     digest: `sha256:${SHA256}`,
     output: join(dir, "out.bin"),
+    progressMs: 5000, // no progress bar (not a terminal): few progress lines
   }]);
   const json = JSON.parse(result.stdout);
   assert.equal(json.task_id, TASK);
