@@ -398,9 +398,14 @@ function integer(obj: Json, key: string, what: string, max = Number.MAX_SAFE_INT
   return checkInteger(obj[key], `${what}.${key}`, max);
 }
 
-function checkInteger(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > max) {
-    throw new WireError(`${what} must be an integer from 0 to ${max}`);
+function checkInteger(
+  v: unknown,
+  what: string,
+  max = Number.MAX_SAFE_INTEGER,
+  min = 0,
+): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new WireError(`${what} must be an integer from ${min} to ${max}`);
   }
   return v;
 }
@@ -650,13 +655,8 @@ export function parseDownloadRequest(value: unknown): DownloadRequest {
     }),
     digest,
     output,
-    ...(o.progressMs === undefined ? {} : { progressMs: progressMs(o.progressMs) }),
+    ...(o.progressMs === undefined
+      ? {}
+      : { progressMs: checkInteger(o.progressMs, "download.progressMs", 60_000, 100) }),
   };
-}
-
-function progressMs(v: unknown): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 100 || v > 60_000) {
-    throw new WireError("download.progressMs must be an integer from 100 to 60000");
-  }
-  return v;
 }

@@ -41,7 +41,7 @@ import type { TaskDownload } from "./download.ts";
 import { agentGauges, agentMetrics, renderAgentMetrics } from "./metrics.ts";
 import { RateLimitStream } from "./stages/rate_limit_stream.ts";
 import { stallGuard } from "./stages/stall_guard.ts";
-import { BUSY_RETRY_MS, type SpreadLedgers } from "./piece_spread.ts";
+import { BUSY_RETRY_MS, type SpreadLedgers, type SpreadRefusal } from "./piece_spread.ts";
 import type { TaskManager } from "./task_manager.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
@@ -133,33 +133,18 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       // Like BitTorrent's unchoke slots: a few peers at full speed, not many
       // crawling. The caller takes the piece from another parent or comes back.
       agentMetrics.uploadsBusy.inc();
-      return c.json(
-        { error: `All ${slots} upload slots are taken`, code: UPLOADS_BUSY_CODE },
-        429,
-        {
-          "retry-after": "1",
-          [SPREAD_RETRY_HEADER]: String(BUSY_RETRY_MS),
-          [SPREAD_SUGGEST_HEADER]: "",
-        },
-      );
+      return comeBack(c, `All ${slots} upload slots are taken`, UPLOADS_BUSY_CODE, {
+        retryAfterMs: BUSY_RETRY_MS,
+        suggest: [],
+      });
     }
     const spread = deps.spread?.of(id, task.pieceCount) ?? null;
     if (spread) {
       const refusal = spread.admit(index, deps.now(), Math.random);
       if (refusal) {
         agentMetrics.spreadRefused.inc();
-        return c.json(
-          {
-            error: `Piece ${index} is on its way to another peer: take it from peers`,
-            code: PIECE_SPREAD_CODE,
-          },
-          429,
-          {
-            "retry-after": String(Math.ceil(refusal.retryAfterMs / 1000)),
-            [SPREAD_RETRY_HEADER]: String(Math.ceil(refusal.retryAfterMs)),
-            [SPREAD_SUGGEST_HEADER]: refusal.suggest.join(","),
-          },
-        );
+        const message = `Piece ${index} is on its way to another peer: take it from peers`;
+        return comeBack(c, message, PIECE_SPREAD_CODE, refusal);
       }
       spread.started(index);
     }
@@ -302,6 +287,19 @@ async function streamContent(download: TaskDownload, id: string): Promise<Respon
       "content-length": String(stored.length),
       [TASK_ID_HEADER]: id,
     },
+  });
+}
+
+/**
+ * A piece request told to come back (429): not a failure of this agent. The
+ * retry time and any suggested pieces go in headers the downloader reads
+ * (`spreadDeferral` in peer_fetch.ts).
+ */
+function comeBack(c: Context, error: string, code: string, refusal: SpreadRefusal): Response {
+  return c.json({ error, code }, 429, {
+    "retry-after": String(Math.ceil(refusal.retryAfterMs / 1000)),
+    [SPREAD_RETRY_HEADER]: String(Math.ceil(refusal.retryAfterMs)),
+    [SPREAD_SUGGEST_HEADER]: refusal.suggest.join(","),
   });
 }
 
