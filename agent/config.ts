@@ -5,7 +5,7 @@
 import { UsageError } from "../cli.ts";
 import type { FlagValues } from "../cli.ts";
 import { parseListen } from "../util/http.ts";
-import { parseDuration, parseRate, parseSize } from "../util/units.ts";
+import { parseDuration, parseRate, parseSize, parseWholeNumber } from "../util/units.ts";
 import { isAddr } from "../wire.ts";
 import type { DownloadConfig } from "./download.ts";
 import { PROXY_OPTIONS, type ProxyConfig, proxyConfigFromFlags } from "../proxy/config.ts";
@@ -98,14 +98,6 @@ export const AGENT_OPTIONS = {
   ...PROXY_OPTIONS,
 } as const;
 
-/** A whole number 0–10,000 (throws RangeError otherwise). */
-function parseCount(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 10_000) {
-    throw new RangeError(`"${text}" must be a whole number from 0 to 10000`);
-  }
-  return Number(text);
-}
-
 /** Builds the config from parsed flags (and DFLY_TOKEN); throws UsageError on bad values. */
 export function agentConfigFromFlags(values: FlagValues): AgentConfig {
   const str = (name: string) => values[name] as string | undefined;
@@ -133,7 +125,7 @@ export function agentConfigFromFlags(values: FlagValues): AgentConfig {
     dataDir: str("data-dir") ?? AGENT_DEFAULTS.dataDir,
     seed: Boolean(values.seed),
     seedSpreadMs: wrap("seed-spread", () => parseDuration(str("seed-spread") ?? "2s")),
-    uploadSlots: wrap("upload-slots", () => parseCount(str("upload-slots") ?? "4")),
+    uploadSlots: wrap("upload-slots", () => parseWholeNumber(str("upload-slots") ?? "4", 10_000)),
     downloadLimit: wrap("download-limit", () => parseRate(str("download-limit") ?? "100MiB")),
     uploadLimit: wrap("upload-limit", () => parseRate(str("upload-limit") ?? "100MiB")),
     cacheSize: wrap("cache-size", () => parseSize(str("cache-size") ?? "20GiB")),

@@ -6,7 +6,7 @@ import { type FlagValues, UsageError } from "../cli.ts";
 import { parseListen } from "../util/http.ts";
 import { type LogLevel, parseLogLevel } from "../util/log.ts";
 import { loadTlsFiles, readPem, type TlsFiles } from "../util/tls.ts";
-import { parseDuration } from "../util/units.ts";
+import { parseDuration, parseWholeNumber } from "../util/units.ts";
 
 /** Everything a tracker is configured with. */
 export interface TrackerConfig {
@@ -94,13 +94,7 @@ export function trackerConfigFromFlags(
     }),
     token: str("token") || envToken || null,
     peerTtlMs: flag("peer-ttl", d.peerTtlMs, (t) => positive(parseDuration(t), t)),
-    sourcePeers: flag("source-peers", d.sourcePeers, (t) => {
-      const n = Number(t);
-      if (!/^\d+$/.test(t) || n > 1000) {
-        throw new RangeError(`use a whole number from 0 to 1000, not "${t}"`);
-      }
-      return n;
-    }),
+    sourcePeers: flag("source-peers", d.sourcePeers, (t) => parseWholeNumber(t, 1000)),
     seedGraceMs: flag("seed-grace", d.seedGraceMs, parseDuration),
     logLevel: flag("log-level", d.logLevel, parseLogLevel),
     tls: loadTlsFiles(str("tls-cert"), str("tls-key")),

@@ -97,6 +97,23 @@ export function formatBytes(bytes: number): string {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
+ * Parses a count flag: a whole number from 0 to `max`.
+ *
+ * @example
+ * ```ts
+ * import { parseWholeNumber } from "./units.ts";
+ * if (parseWholeNumber("4", 10) !== 4) throw new Error();
+ * ```
+ */
+export function parseWholeNumber(text: string, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > max) {
+    throw new RangeError(`use a whole number from 0 to ${max}, not "${text}"`);
+  }
+  return n;
+}
+
+/**
  * Parses a duration such as `500ms`, `15s`, `10m` or `2h` into milliseconds;
  * a bare number is seconds.
  *

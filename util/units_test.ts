@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, parseDuration, parseRate, parseSize } from "./units.ts";
+import { formatBytes, parseDuration, parseRate, parseSize, parseWholeNumber } from "./units.ts";
 
 Deno.test("parseSize() reads binary and decimal units", () => {
   assert.equal(parseSize("0"), 0);
@@ -47,4 +47,12 @@ Deno.test("parseDuration() reads ms, s, m and h; bare numbers are seconds", () =
   assert.equal(parseDuration("2h"), 7_200_000);
   assert.equal(parseDuration("3"), 3000);
   for (const bad of ["", "soon", "-1s", "5d"]) assert.throws(() => parseDuration(bad), RangeError);
+});
+
+Deno.test("parseWholeNumber() takes 0..max and names a bad value", () => {
+  assert.equal(parseWholeNumber("0", 1000), 0);
+  assert.equal(parseWholeNumber("1000", 1000), 1000);
+  for (const bad of ["1001", "-1", "1.5", "", "x", "99999999999999999999"]) {
+    assert.throws(() => parseWholeNumber(bad, 1000), /use a whole number from 0 to 1000, not "/);
+  }
 });
