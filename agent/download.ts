@@ -70,6 +70,8 @@ export interface DownloadConfig {
   randomFirst: number;
   /** Endgame: requests at once for one piece. */
   maxDuplicates: number;
+  /** Endgame: pieces whose transfer has received this share or more are not duplicated. */
+  duplicateBelow: number;
   /** A transfer with no bytes for this long fails. */
   idleTimeoutMs: number;
   /** A transfer that receives fewer bytes than this in an idle-timeout window fails (trickling). */
@@ -98,6 +100,7 @@ export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
   seedLastResort: true,
   randomFirst: 4,
   maxDuplicates: 2,
+  duplicateBelow: 0.5,
   idleTimeoutMs: 5000,
   idleMinBytes: 16 * 1024,
   headersTimeoutMs: 3000,
@@ -429,7 +432,15 @@ export class TaskDownload {
   #schedule(): void {
     const st = this.#state;
     if (st.pieceCount === null || !this.stored) return;
-    const view = { ...st.view(), wanted: (i: number) => this.#waiters.has(i) };
+    const view = {
+      ...st.view(),
+      wanted: (i: number) => this.#waiters.has(i),
+      done: (i: number) => {
+        const flying = st.inFlight.get(i) ?? [];
+        const most = flying.reduce((m, r) => Math.max(m, r.received ?? 0), 0);
+        return most / this.stored!.pieceLength(i);
+      },
+    };
     if (st.backToSource || this.#trackerDown || this.#fallbackSource) {
       this.#startSourceRuns(view.availability);
     }
@@ -438,6 +449,7 @@ export class TaskDownload {
     const order = orderPieces(view, {
       randomFirst: this.#cfg.randomFirst,
       maxDuplicates: this.#cfg.maxDuplicates,
+      duplicateBelow: this.#cfg.duplicateBelow,
       random: this.#deps.random,
     });
     const parents = [...st.parents.values()];
@@ -617,13 +629,16 @@ export class TaskDownload {
         headersTimeoutMs: this.#cfg.headersTimeoutMs,
       });
       const start = piece * stored.pieceSize;
-      await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {});
+      await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {}, req);
       st.parentServed(parent.hostId, length, this.#deps.now() - started);
     } catch (err) {
       if (err instanceof SpreadDeferral) {
         agentMetrics.spreadDeferred.inc();
         st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
-      } else if (!(controller.signal.aborted && controller.signal.reason === SUPERSEDED)) {
+      } else if (controller.signal.aborted && controller.signal.reason === SUPERSEDED) {
+        // Another transfer of this piece won (endgame), or the download ended: wasted bytes.
+        agentMetrics.supersededBytes.inc(req.received ?? 0);
+      } else {
         const reason = failureReason(err);
         agentMetrics.piecesRejected.inc(1, { reason });
         st.parentFailed(parent.hostId, piece, reason, this.#deps.now());
@@ -652,6 +667,8 @@ export class TaskDownload {
     mode: "disk" | "memory",
     controller: AbortController,
     onPieceDone: (index: number) => void,
+    /** Counts the bytes that reach the disk or the endgame buffer. */
+    tally: { received?: number } = {},
   ): Promise<void> {
     const stored = this.stored!;
     const st = this.#state;
@@ -688,7 +705,7 @@ export class TaskDownload {
       this.#pieceVerified(index, digest, bytes, from);
     };
     if (mode === "memory") {
-      await hashed.pipeTo(this.#memorySink(onPiece), { signal: controller.signal });
+      await hashed.pipeTo(this.#memorySink(onPiece, tally), { signal: controller.signal });
       return;
     }
     const writer = stored.openWriter();
@@ -696,6 +713,7 @@ export class TaskDownload {
       const sink = new PieceFileSink({
         writeAt: (offset, bytes) => {
           writer.writeAt(offset, bytes);
+          tally.received = (tally.received ?? 0) + bytes.byteLength;
           // Bytes arriving is progress: slow parents on a busy host are not starving.
           this.#lastProgress = this.#deps.now();
         },
@@ -715,11 +733,13 @@ export class TaskDownload {
    */
   #memorySink(
     onPiece: (index: number, digest: string, bytes: number) => void,
+    tally: { received?: number },
   ): WritableStream<Segment> {
     const chunks: { offset: number; bytes: Uint8Array }[] = [];
     return new WritableStream<Segment>({
       write: async (segment) => {
         if (segment.kind === "bytes") {
+          tally.received = (tally.received ?? 0) + segment.bytes.byteLength;
           chunks.push({ offset: segment.offset, bytes: segment.bytes.slice() });
           receiveBuffers.give(segment.bytes.buffer);
           return;

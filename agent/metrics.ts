@@ -50,6 +50,11 @@ export const agentMetrics = {
     name: "dfly_agent_uploads_stalled_total",
     help: "Piece uploads ended because the reader took nothing for 30 s.",
   }),
+  supersededBytes: registry.counter({
+    name: "dfly_agent_superseded_bytes_total",
+    help:
+      "Bytes received by piece transfers stopped as no longer needed (an endgame duplicate lost the race, or the download ended).",
+  }),
   spreadDeferred: registry.counter({
     name: "dfly_agent_spread_deferred_total",
     help: "Piece requests a seed refused to this agent (piece_spread): taken from peers instead.",

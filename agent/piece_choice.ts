@@ -15,6 +15,8 @@ export interface PieceView {
   availability(index: number): number;
   /** A caller is waiting for this piece right now (a stream in order): it may go first. */
   wanted?(index: number): boolean;
+  /** Share (0–1) of the piece its transfer in flight has written (0 when unknown). */
+  done?(index: number): number;
 }
 
 /** Options of {@link orderPieces}. */
@@ -23,6 +25,12 @@ export interface OrderPiecesOptions {
   randomFirst: number;
   /** Endgame: at most this many requests for one piece at once. */
   maxDuplicates: number;
+  /**
+   * Endgame: a piece whose transfer has written at least this share is not
+   * duplicated (a second copy would rarely win, and it halves the link for
+   * both; measured in docs/SWARM.md). Default 1: duplicate regardless.
+   */
+  duplicateBelow?: number;
   random: () => number;
 }
 
@@ -36,7 +44,8 @@ export interface PieceOrder {
  * Orders the fetchable pieces: a few random ones first, then rarest first
  * (ties broken at random). When every fetchable missing piece is already in
  * flight, returns the endgame list instead: in-flight pieces that another
- * parent could also serve, least duplicated first.
+ * parent could also serve and whose transfer is not far along yet, least
+ * duplicated first.
  *
  * @example
  * ```ts
@@ -61,7 +70,10 @@ export function orderPieces(view: PieceView, options: OrderPiecesOptions): Piece
     if (avail === 0) continue;
     const flying = view.inFlight(i);
     if (flying === 0) fresh.push(i);
-    else if (flying < options.maxDuplicates && flying < avail) duplicable.push(i);
+    else if (
+      flying < options.maxDuplicates && flying < avail &&
+      (view.done?.(i) ?? 0) < (options.duplicateBelow ?? 1)
+    ) duplicable.push(i);
   }
   if (fresh.length > 0) {
     const keys = new Map<number, number>();

@@ -96,3 +96,13 @@ Deno.test("orderPieces() does not rush a waited-for piece that only one parent h
   // During the random start, a lone-holder piece gets no priority (stable order keeps 0 first).
   assert.equal(spread.pieces[0], 0);
 });
+
+Deno.test("orderPieces() does not duplicate a piece whose transfer is far along", () => {
+  const done: Record<number, number> = { 0: 0.1, 1: 0.5, 2: 0.9 };
+  const v = { ...view([2, 2, 2], [], { 0: 1, 1: 1, 2: 1 }), done: (i: number) => done[i] };
+  const order = orderPieces(v, { ...opts, duplicateBelow: 0.5 });
+  assert.deepEqual(order.pieces, [0]);
+  assert.equal(order.endgame, true);
+  // Without the bound every in-flight piece may be duplicated.
+  assert.deepEqual(orderPieces(v, opts).pieces, [0, 1, 2]);
+});

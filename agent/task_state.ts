@@ -40,6 +40,8 @@ export interface PieceRequest {
   controller: AbortController;
   /** Settles (never rejects) when the transfer has stopped touching the disk. */
   settled?: Promise<void>;
+  /** Bytes it has received so far (to the disk or the endgame buffer). */
+  received?: number;
 }
 
 /** How long a parent is avoided after a failure of each kind. */
