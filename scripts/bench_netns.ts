@@ -10,7 +10,7 @@
  *
  * ```sh
  * sudo deno run -A scripts/bench_netns.ts --n 4,8 --runs 3 --rate 100Mbit [--size 200MiB]
- *   [--origin-rate 100Mbit] [--methods http,bittorrent,dfly] [--cold-seed]
+ *   [--origin-rate 100Mbit] [--methods http,bittorrent,dfly] [--cold-seed] [--timeline 2]
  *   [--timeout 600] [--max-minutes 60] [--doc docs/SWARM.md | --no-doc]
  * ```
  */
@@ -35,6 +35,7 @@ const { values } = parseScriptArgs("bench_netns", {
     size: { type: "string", default: "200MiB" },
     methods: { type: "string", default: "http,bittorrent,dfly" },
     "cold-seed": { type: "boolean", default: false },
+    timeline: { type: "string" },
     "agent-arg": { type: "string", multiple: true, default: [] },
     timeout: { type: "string" },
     "max-minutes": { type: "string", default: "60" },
@@ -47,6 +48,7 @@ if (values.help) {
   console.log(
     "usage: deno run -A scripts/bench_netns.ts [--n 4,8] [--runs 3] [--rate 100Mbit] [--size 200MiB]\n" +
       "  [--origin-rate R] [--methods http,bittorrent,dfly] [--cold-seed] [--agent-arg=--flag]...\n" +
+      "  [--timeline SECONDS (print link busy shares per bucket)]\n" +
       "  [--timeout SECONDS] [--max-minutes 60] [--doc docs/SWARM.md | --no-doc]",
   );
   Deno.exit(0);
@@ -58,13 +60,16 @@ const rate = parseRate(values.rate!);
 const originRate = parseRate(values["origin-rate"] ?? values.rate!);
 const size = parseSize(values.size!);
 const methods = values.methods!.split(",");
+const timelineBucketS = values.timeline === undefined ? 0 : Number(values.timeline);
 const known = ["http", "bittorrent", "dfly"];
 if (
   ns.some((n) => !Number.isInteger(n) || n < 1 || n > 64) || !(runs >= 1) || rate <= 0 ||
-  originRate <= 0 || size <= 0 || methods.some((m) => !known.includes(m))
+  originRate <= 0 || size <= 0 || !(timelineBucketS >= 0) || methods.some((m) => !known.includes(m))
 ) {
   console.error(
-    `bench_netns: bad arguments (N 1..64, runs ≥ 1, rates > 0, methods among ${known.join(",")})`,
+    `bench_netns: bad arguments (N 1..64, runs ≥ 1, rates > 0, --timeline seconds ≥ 0, methods among ${
+      known.join(",")
+    })`,
   );
   Deno.exit(2);
 }
@@ -182,6 +187,7 @@ try {
           h,
           timeoutMs,
           clkTck,
+          timelineBucketS: timelineBucketS || undefined,
         };
         await Deno.mkdir(ctx.work, { recursive: true });
         let result: MethodRun;
@@ -228,6 +234,7 @@ try {
           (result.notes.length ? `; ${result.notes.join("; ")}` : "") +
           (result.errors.length ? `; errors: ${result.errors.join(" | ")}` : "");
         console.error(line);
+        for (const t of result.timeline ?? []) console.error(`  ${t}`);
         runLines.push(line);
       }
       await bed.destroy();

@@ -16,6 +16,7 @@ import {
   TIMES_MARKER,
 } from "./proc_counters.ts";
 import { run } from "./netns.ts";
+import { type LinkTimeline, startLinkTimeline, timelineLines } from "./link_timeline.ts";
 
 /** The file every method distributes. */
 export interface BenchFile {
@@ -40,6 +41,8 @@ export interface MethodContext {
   timeoutMs: number;
   /** Kernel clock ticks per second (`getconf CLK_TCK`). */
   clkTck: number;
+  /** When set, sample the links during the window and report busy shares per this many seconds. */
+  timelineBucketS?: number;
 }
 
 /** The outcome of one method at one N. */
@@ -64,6 +67,8 @@ export interface MethodRun {
   errors: string[];
   /** Method-specific observations (e.g. where dfly clients got their bytes). */
   notes: string[];
+  /** Link busy shares over the window, one line per bucket (with `timelineBucketS`). */
+  timeline?: string[];
 }
 
 /** One sample at the start or end of a measurement window. */
@@ -229,8 +234,12 @@ export async function measure(
 ): Promise<MethodRun> {
   const s0 = await snapshot(ctx.bed);
   const t0 = Date.now();
+  const timeline: LinkTimeline | null = ctx.timelineBucketS
+    ? startLinkTimeline(ctx.bed, 250)
+    : null;
   const started = await start();
   const finished = await settleBy(started.done, t0 + ctx.timeoutMs);
+  const samples = await timeline?.stop();
   const s1 = await snapshot(ctx.bed);
   const clientSeconds = finished.map((at) => (at === null ? null : (at - t0) / 1000));
   const digests = await sha256Files(outputs);
@@ -248,7 +257,8 @@ export async function measure(
     commandCpuSeconds: started.exitedCpuSeconds(),
     originCpuSeconds: processCpuSeconds(s0, s1, ctx.clkTck, s1.originPids),
     errors,
-    notes: [],
+    notes: [await originBreakdown(s0, s1, ctx.clkTck)].filter((n) => n !== ""),
+    timeline: samples && timelineLines(samples, ctx.bed.hosts, ctx.timelineBucketS!),
   };
   await Promise.all(outputs.map((p) => Deno.remove(p).catch(() => {})));
   return result;
@@ -287,4 +297,24 @@ export async function startClients(
 function lastLine(text: string): string {
   const before = text.split(TIMES_MARKER)[0];
   return before.trim().split("\n").at(-1)?.slice(0, 200) ?? "";
+}
+
+/**
+ * CPU seconds of each process in the origin host over the window, named by
+ * its command (`tracker`, `agent` for dfly's main.ts, else the program).
+ */
+async function originBreakdown(start: Snapshot, end: Snapshot, clkTck: number): Promise<string> {
+  const byName = new Map<string, number>();
+  for (const pid of end.originPids) {
+    const ticks = (end.ticks.get(pid) ?? 0) - (start.ticks.get(pid) ?? 0);
+    if (ticks <= 0) continue;
+    const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
+    const main = argv.findIndex((a) => a.endsWith("main.ts"));
+    const name = main >= 0 ? argv[main + 1] ?? "main.ts" : (argv[0] ?? "").split("/").pop() || "?";
+    byName.set(name, (byName.get(name) ?? 0) + ticks / clkTck);
+  }
+  if (byName.size === 0) return "";
+  return `origin host CPU: ${
+    [...byName].sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")
+  }`;
 }

@@ -157,7 +157,10 @@ async function metricsIn(host: TestbedHost) {
   return parseMetrics(new TextDecoder().decode(out.stdout));
 }
 
-/** Piece transfers the client agents gave up on, by reason, and seed deferrals they took. */
+/**
+ * Piece transfers the client agents gave up on, by reason, seed deferrals
+ * they took, and bytes of endgame duplicates that lost the race.
+ */
 async function clientRejections(clients: TestbedHost[]): Promise<string> {
   const all = await Promise.all(clients.map(metricsIn));
   const sum = (name: string, labels: Record<string, string> = {}) =>
@@ -166,7 +169,7 @@ async function clientRejections(clients: TestbedHost[]): Promise<string> {
     .map((r) => `${r} ${sum("dfly_agent_pieces_rejected_total", { reason: r })}`).join(", ");
   return `clients gave up on piece transfers: ${reasons}; seed deferrals ${
     sum("dfly_agent_spread_deferred_total")
-  }`;
+  }; endgame bytes lost ${(sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)} MiB`;
 }
 
 /**

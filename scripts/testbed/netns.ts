@@ -183,6 +183,30 @@ export class Testbed {
   }
 
   /**
+   * Bytes every host has sent and received so far, by host index: the
+   * counters of its port on the bridge (one `ip` call for all hosts, so cheap
+   * enough to sample a few times a second; they count frames, a little more
+   * than the payload).
+   */
+  async portCounters(): Promise<Map<number, { sent: number; received: number }>> {
+    const { stdout } = await run("ip", ["-n", this.bridgeNs, "-j", "-s", "link", "show"]);
+    const links = JSON.parse(stdout) as {
+      ifname: string;
+      stats64?: { rx: { bytes: number }; tx: { bytes: number } };
+    }[];
+    const out = new Map<number, { sent: number; received: number }>();
+    const port = new RegExp(`^${this.prefix}p(\\d+)$`);
+    for (const link of links) {
+      const m = port.exec(link.ifname);
+      // What the host sends arrives on its bridge port (rx) and vice versa.
+      if (m && link.stats64) {
+        out.set(Number(m[1]), { sent: link.stats64.rx.bytes, received: link.stats64.tx.bytes });
+      }
+    }
+    return out;
+  }
+
+  /**
    * Pids of all processes in the hosts' namespaces, by host index. Read from
    * `/proc/PID/ns/net` (no process spawned, so cheap enough to sample often).
    */
