@@ -8,7 +8,7 @@
  *       ├─ orderPieces ─► chooseParent ─► fetchPiece(parent) ─┐
  *       └─ source runs: openSource(Range) ────────────────────┤
  *                                                               ▼
- *   body → PooledRead → IdleTimeout → RateLimit → PieceSplit → PieceHash → PieceFileSink → verified
+ *   body → receivePieces: pooled reads, idle watch, rate limit, split, sha256 → file → verified
  * ```
  *
  * A piece is shareable the moment it is verified and on disk. Peers are
@@ -27,12 +27,7 @@ import { type FetchPieceOptions, PeerError, SpreadDeferral } from "./peer_fetch.
 import { orderPieces } from "./piece_choice.ts";
 import { changed, openSource, reachError, type SourceInfo, type SourceResponse } from "./source.ts";
 import { receiveBuffers } from "./stages/buffer_pool.ts";
-import { IdleTimeoutError, IdleTimeoutStream } from "./stages/idle_timeout_stream.ts";
-import { pooledRead } from "./stages/pooled_read.ts";
-import { PieceFileSink } from "./stages/piece_file_sink.ts";
-import { PieceHashStream } from "./stages/piece_hash_stream.ts";
-import { PieceSplitStream, type Segment } from "./stages/piece_split_stream.ts";
-import { RateLimitStream } from "./stages/rate_limit_stream.ts";
+import { IdleTimeoutError, receivePieces } from "./stages/receive_pieces.ts";
 import { type KnownParent, type PieceRequest, TaskState } from "./task_state.ts";
 import { agentMetrics } from "./metrics.ts";
 import type { TokenBucket } from "./token_bucket.ts";
@@ -658,7 +653,10 @@ export class TaskDownload {
     }
   }
 
-  /** body → idle timeout → rate limit → split → hash → file (or memory for duplicates). */
+  /**
+   * The body's pieces → file (or memory, for endgame duplicates), each checked
+   * against its digest (see {@link receivePieces}).
+   */
   async #pipe(
     body: ReadableStream<Uint8Array>,
     start: number,
@@ -672,28 +670,6 @@ export class TaskDownload {
   ): Promise<void> {
     const stored = this.stored!;
     const st = this.#state;
-    let stream = pooledRead(body, receiveBuffers)
-      .pipeThrough(
-        new IdleTimeoutStream(this.#cfg.idleTimeoutMs, controller, this.#cfg.idleMinBytes),
-      );
-    if (!this.#deps.limiter.unlimited) {
-      stream = stream.pipeThrough(new RateLimitStream(this.#deps.limiter, controller.signal));
-    }
-    const hashed = stream
-      .pipeThrough(
-        new PieceSplitStream({
-          start,
-          end,
-          pieceSize: stored.pieceSize,
-          length: stored.length,
-        }),
-      )
-      .pipeThrough(
-        new PieceHashStream(
-          (i) => from === "source" ? null : st.digests[i],
-          `piece of task ${this.id.slice(0, 12)} from ${from === "source" ? "source" : "a parent"}`,
-        ),
-      );
     const onPiece = (index: number, digest: string, bytes: number) => {
       onPieceDone(index);
       if (from === "source") {
@@ -704,61 +680,64 @@ export class TaskDownload {
       }
       this.#pieceVerified(index, digest, bytes, from);
     };
+    const common = {
+      start,
+      end,
+      pieceSize: stored.pieceSize,
+      length: stored.length,
+      pool: receiveBuffers,
+      controller,
+      idleMs: this.#cfg.idleTimeoutMs,
+      idleMinBytes: this.#cfg.idleMinBytes,
+      limiter: this.#deps.limiter,
+      expected: (i: number) => from === "source" ? null : st.digests[i],
+      what: `piece of task ${this.id.slice(0, 12)} from ${
+        from === "source" ? "source" : "a parent"
+      }`,
+    };
     if (mode === "memory") {
-      await hashed.pipeTo(this.#memorySink(onPiece, tally), { signal: controller.signal });
+      // Endgame duplicate: kept in memory; if it wins, the disk writer is
+      // stopped first so that a piece's slot only ever has one writer.
+      const chunks: { offset: number; bytes: Uint8Array }[] = [];
+      await receivePieces(body, {
+        ...common,
+        bytes: (_index, offset, bytes) => {
+          tally.received = (tally.received ?? 0) + bytes.byteLength;
+          chunks.push({ offset, bytes: bytes.slice() });
+        },
+        piece: async (index, digest) => {
+          if (st.have!.has(index)) return;
+          const writers = (st.inFlight.get(index) ?? []).filter((r) => r.mode === "disk");
+          for (const w of writers) w.controller.abort(SUPERSEDED);
+          // The stopped writer's last write must land before ours.
+          await Promise.all(writers.map((w) => w.settled));
+          if (st.have!.has(index)) return;
+          let bytes = 0;
+          for (const c of chunks) {
+            stored.writeAt(c.offset, c.bytes);
+            bytes += c.bytes.byteLength;
+          }
+          onPiece(index, digest, bytes);
+        },
+      });
       return;
     }
     const writer = stored.openWriter();
     try {
-      const sink = new PieceFileSink({
-        writeAt: (offset, bytes) => {
+      await receivePieces(body, {
+        ...common,
+        skip: (i) => st.have!.has(i),
+        bytes: (_index, offset, bytes) => {
           writer.writeAt(offset, bytes);
           tally.received = (tally.received ?? 0) + bytes.byteLength;
           // Bytes arriving is progress: slow parents on a busy host are not starving.
           this.#lastProgress = this.#deps.now();
         },
-        skip: (i) => st.have!.has(i),
-        onPiece,
-        release: (bytes) => receiveBuffers.give(bytes.buffer),
+        piece: onPiece,
       });
-      await hashed.pipeTo(sink, { signal: controller.signal });
     } finally {
       writer.close();
     }
-  }
-
-  /**
-   * Endgame duplicates buffer their piece; if they win, the disk writer is
-   * stopped first so that a piece's slot only ever has one writer.
-   */
-  #memorySink(
-    onPiece: (index: number, digest: string, bytes: number) => void,
-    tally: { received?: number },
-  ): WritableStream<Segment> {
-    const chunks: { offset: number; bytes: Uint8Array }[] = [];
-    return new WritableStream<Segment>({
-      write: async (segment) => {
-        if (segment.kind === "bytes") {
-          tally.received = (tally.received ?? 0) + segment.bytes.byteLength;
-          chunks.push({ offset: segment.offset, bytes: segment.bytes.slice() });
-          receiveBuffers.give(segment.bytes.buffer);
-          return;
-        }
-        const index = segment.index;
-        if (this.#state.have!.has(index)) return;
-        const writers = (this.#state.inFlight.get(index) ?? []).filter((r) => r.mode === "disk");
-        for (const w of writers) w.controller.abort(SUPERSEDED);
-        // The stopped writer's last write must land before ours.
-        await Promise.all(writers.map((w) => w.settled));
-        if (this.#state.have!.has(index)) return;
-        let bytes = 0;
-        for (const c of chunks) {
-          this.stored!.writeAt(c.offset, c.bytes);
-          bytes += c.bytes.byteLength;
-        }
-        onPiece(index, segment.digest!, bytes);
-      },
-    });
   }
 
   #pieceVerified(index: number, digest: string, bytes: number, from: string): void {

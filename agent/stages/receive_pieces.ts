@@ -1,0 +1,226 @@
+/**
+ * @module receive_pieces — takes in a response body that covers whole pieces
+ * of a task, in one loop: reads into pooled buffers, watches for a sender that
+ * goes quiet or trickles, applies the download rate limit, cuts the bytes at
+ * piece boundaries, hashes each piece and checks it against its digest.
+ *
+ * It replaces a chain of five Web Streams stages (pooled read, idle timeout,
+ * rate limit, split, hash, file sink): in the swarm testbed each chunk's trip
+ * through that chain cost the agents ~10% of their CPU (docs/SWARM.md).
+ * Each job is still one small piece of this function, in order.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { DflyError, DigestMismatchError, SourceError } from "../../errors.ts";
+import { sleep, type TokenBucket } from "../token_bucket.ts";
+import type { BufferPool } from "./buffer_pool.ts";
+
+/** The sender went quiet, or sent too little for too long. */
+export class IdleTimeoutError extends DflyError {
+  constructor(ms: number, received?: number) {
+    super(
+      received === undefined
+        ? `No data for ${ms} ms`
+        : `Only ${received} bytes in ${ms} ms (the sender trickles)`,
+      "timeout",
+      504,
+    );
+    this.name = "IdleTimeoutError";
+  }
+}
+
+/** Options of {@link receivePieces}. */
+export interface ReceivePiecesOptions {
+  /** File offset of the first byte; must be a piece boundary. */
+  start: number;
+  /** File offset just past the last byte expected. */
+  end: number;
+  pieceSize: number;
+  /** File length (the last piece may be short). */
+  length: number;
+  /** Buffers to read into; each is given back once `bytes` returned. */
+  pool: BufferPool;
+  /** Stops the transfer (and is aborted, to cancel the request, when the sender goes quiet). */
+  controller: AbortController;
+  /** No bytes for this long, or fewer than `idleMinBytes` in such a window, fails the transfer. */
+  idleMs: number;
+  idleMinBytes?: number;
+  /** Host-wide download limit; none when absent or unlimited. */
+  limiter?: TokenBucket;
+  /** The digest piece `index` must have, or null to take what arrives (and report its digest). */
+  expected(index: number): string | null;
+  /** How to name a piece in a digest error, e.g. "piece of task … from a parent". */
+  what: string;
+  /** Pieces not wanted (already held): hashed and checked, but neither handed to `bytes` nor `piece`. */
+  skip?(index: number): boolean;
+  /** Bytes of piece `index` at file `offset`; valid only during the call (the buffer is reused). */
+  bytes(index: number, offset: number, bytes: Uint8Array): void;
+  /** Piece `index` arrived whole and matched its digest (`bytes`: how many were handed out). */
+  piece(index: number, digest: string, bytes: number): void | Promise<void>;
+}
+
+/**
+ * Reads `body` to its end as the pieces of `[start, end)`. Rejects with
+ * {@link IdleTimeoutError}, {@link DigestMismatchError}, a {@link SourceError}
+ * when the sender sends fewer or more bytes than the range, or the abort
+ * reason of `controller`.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool } from "./buffer_pool.ts";
+ * import { receivePieces } from "./receive_pieces.ts";
+ * const got: number[] = [];
+ * await receivePieces(new Response(new Uint8Array(10)).body!, {
+ *   start: 0, end: 10, pieceSize: 4, length: 10, pool: new BufferPool(1024, 4),
+ *   controller: new AbortController(), idleMs: 1000, expected: () => null, what: "piece",
+ *   bytes: () => {}, piece: (index) => void got.push(index),
+ * });
+ * if (got.join() !== "0,1,2") throw new Error(got.join());
+ * ```
+ */
+export async function receivePieces(
+  body: ReadableStream<Uint8Array>,
+  options: ReceivePiecesOptions,
+): Promise<void> {
+  const { start, end, pieceSize, length, pool, controller, idleMs } = options;
+  if (start % pieceSize !== 0 || start > end || end > length) {
+    throw new RangeError(`Cannot split bytes ${start}-${end} into pieces of ${pieceSize}`);
+  }
+  const signal = controller.signal;
+  let byob: ReadableStreamBYOBReader | null = null;
+  let plain: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    plain = body.getReader(); // not a byte stream
+  }
+  const reader = (byob ?? plain)!;
+  const watch = watchIdle(idleMs, options.idleMinBytes ?? 1, (err) => {
+    controller.abort(err);
+    reader.cancel(err).catch(() => {});
+  });
+  const onAbort = () => reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  let at = start;
+  let hash: Hash | null = null;
+  let handed = 0;
+  try {
+    if (signal.aborted) throw signal.reason;
+    // Read to the end of the body, so a sender that sends too much is caught.
+    while (true) {
+      let chunk: Uint8Array | undefined;
+      try {
+        if (byob) {
+          const { value, done } = await byob.read(new Uint8Array(pool.take()));
+          if (value) pool.adopt(value.buffer as ArrayBuffer);
+          if (done || !value) {
+            if (value) pool.give(value.buffer);
+          } else {
+            chunk = value;
+          }
+        } else {
+          const { value, done } = await plain!.read();
+          if (!done) chunk = value;
+        }
+      } catch (err) {
+        throw watch.error ?? (signal.aborted ? signal.reason : err);
+      }
+      // A cancelled read ends like a finished body: say why it ended.
+      if (watch.error) throw watch.error;
+      if (signal.aborted) throw signal.reason;
+      if (chunk === undefined) break;
+      try {
+        if (chunk.byteLength === 0) continue;
+        watch.saw(chunk.byteLength);
+        if (at + chunk.byteLength > end) {
+          throw new SourceError(`Sender sent more than the ${end - start} bytes expected`);
+        }
+        const limiter = options.limiter;
+        if (limiter && !limiter.unlimited) {
+          const wait = limiter.reserve(chunk.byteLength);
+          if (wait > 0) await sleep(wait, signal);
+        }
+        let used = 0;
+        while (used < chunk.byteLength) {
+          const index = Math.floor(at / pieceSize);
+          const pieceEnd = Math.min(length, (index + 1) * pieceSize);
+          const take = Math.min(chunk.byteLength - used, pieceEnd - at);
+          const part = take === chunk.byteLength ? chunk : chunk.subarray(used, used + take);
+          hash ??= createHash("sha256");
+          hash.update(part);
+          if (!options.skip?.(index)) {
+            options.bytes(index, at, part);
+            handed += take;
+          }
+          at += take;
+          used += take;
+          if (at === pieceEnd) await finishPiece(index);
+        }
+      } finally {
+        if (byob) pool.give(chunk.buffer);
+      }
+    }
+    if (at < end) {
+      throw watch.error ??
+        new SourceError(`Sender sent ${at - start} bytes, expected ${end - start}`);
+    }
+  } catch (err) {
+    // Like a failed pipe: stop the sender too.
+    reader.cancel(err).catch(() => {});
+    throw err;
+  } finally {
+    watch.stop();
+    signal.removeEventListener("abort", onAbort);
+  }
+
+  async function finishPiece(index: number): Promise<void> {
+    const digest = (hash ?? createHash("sha256")).digest("hex");
+    hash = null;
+    const want = options.expected(index);
+    if (want !== null && want !== digest) {
+      throw new DigestMismatchError(`${options.what} ${index}`, want, digest);
+    }
+    const bytes = handed;
+    handed = 0;
+    if (options.skip?.(index)) return;
+    await options.piece(index, digest, bytes);
+  }
+}
+
+/**
+ * One coarse interval per transfer (a timer re-armed per chunk costs more
+ * than the rest of the loop): fails when nothing arrived for `idleMs`, or
+ * fewer than `minBytes` in a whole `idleMs` window.
+ */
+function watchIdle(idleMs: number, minBytes: number, onIdle: (err: IdleTimeoutError) => void) {
+  if (!(idleMs > 0)) {
+    throw new RangeError(
+      `Cannot watch idle time as it must be positive: current value is ${idleMs}`,
+    );
+  }
+  let last = performance.now();
+  let windowStart = last;
+  let windowBytes = 0;
+  const state = {
+    error: null as IdleTimeoutError | null,
+    saw(bytes: number) {
+      last = performance.now();
+      windowBytes += bytes;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last >= idleMs) state.error = new IdleTimeoutError(idleMs);
+    else if (now - windowStart >= idleMs) {
+      if (windowBytes < minBytes) state.error = new IdleTimeoutError(idleMs, windowBytes);
+      windowStart = now;
+      windowBytes = 0;
+    }
+    if (!state.error) return;
+    clearInterval(timer);
+    onIdle(state.error);
+  }, Math.max(10, idleMs / 4));
+  return state;
+}
