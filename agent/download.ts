@@ -628,7 +628,7 @@ export class TaskDownload {
       st.parentServed(parent.hostId, length, this.#deps.now() - started);
     } catch (err) {
       if (err instanceof SpreadDeferral) {
-        agentMetrics.spreadDeferred.inc();
+        agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });
         st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
       } else if (controller.signal.aborted && controller.signal.reason === SUPERSEDED) {
         // Another transfer of this piece won (endgame), or the download ended: wasted bytes.

@@ -57,7 +57,9 @@ export const agentMetrics = {
   }),
   spreadDeferred: registry.counter({
     name: "dfly_agent_spread_deferred_total",
-    help: "Piece requests a seed refused to this agent (piece_spread): taken from peers instead.",
+    help:
+      "Piece requests a parent told this agent to bring back later (429: a seed's piece spread, or every upload slot taken), by parent kind (seed, peer).",
+    labelNames: ["parent"],
   }),
   downloads: registry.counter({
     name: "dfly_agent_downloads_total",

@@ -10,9 +10,13 @@ import { Harness } from "./_harness.ts";
 import { getVia, sha256File, startAgent, startOrigin, startTracker } from "./_swarm.ts";
 import { parseMetrics, sumSamples } from "../util/metrics_parse.ts";
 
-async function metric(agentUrl: string, name: string): Promise<number> {
+async function metric(
+  agentUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${agentUrl}/metrics`)).text();
-  return sumSamples(parseMetrics(text), name);
+  return sumSamples(parseMetrics(text), name, labels);
 }
 
 Deno.test("seed spread: four agents at once get about one copy out of the seed", async () => {
@@ -36,7 +40,7 @@ Deno.test("seed spread: four agents at once get about one copy out of the seed",
   const uploaded = await metric(seed.url, "dfly_agent_upload_bytes_total");
   const refused = await metric(seed.url, "dfly_agent_spread_refused_total");
   const deferred = (await Promise.all(
-    agents.map((a) => metric(a.url, "dfly_agent_spread_deferred_total")),
+    agents.map((a) => metric(a.url, "dfly_agent_spread_deferred_total", { parent: "seed" })),
   )).reduce((a, b) => a + b, 0);
   assert.ok(refused > 0, "the seed held pieces back");
   assert.equal(deferred, refused, "every refusal reached a downloader as a deferral");

@@ -158,8 +158,9 @@ async function metricsIn(host: TestbedHost) {
 }
 
 /**
- * Piece transfers the client agents gave up on, by reason, seed deferrals
- * they took, and bytes of endgame duplicates that lost the race.
+ * Piece transfers the client agents gave up on, by reason, requests a seed
+ * or a peer told them to bring back later (429), and bytes of endgame
+ * duplicates that lost the race.
  */
 async function clientRejections(clients: TestbedHost[]): Promise<string> {
   const all = await Promise.all(clients.map(metricsIn));
@@ -167,9 +168,10 @@ async function clientRejections(clients: TestbedHost[]): Promise<string> {
     all.reduce((t, samples) => t + sumSamples(samples, name, labels), 0);
   const reasons = ["timeout", "connect", "http", "digest"]
     .map((r) => `${r} ${sum("dfly_agent_pieces_rejected_total", { reason: r })}`).join(", ");
-  return `clients gave up on piece transfers: ${reasons}; seed deferrals ${
-    sum("dfly_agent_spread_deferred_total")
-  }; endgame bytes lost ${(sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)} MiB`;
+  const deferred = (parent: string) => sum("dfly_agent_spread_deferred_total", { parent });
+  return `clients gave up on piece transfers: ${reasons}; told to come back by the seed ${
+    deferred("seed")
+  }, by peers ${deferred("peer")}; endgame bytes lost ${(sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)} MiB`;
 }
 
 /**
