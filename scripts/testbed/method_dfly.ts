@@ -171,7 +171,9 @@ async function clientRejections(clients: TestbedHost[]): Promise<string> {
   const deferred = (parent: string) => sum("dfly_agent_spread_deferred_total", { parent });
   return `clients gave up on piece transfers: ${reasons}; told to come back by the seed ${
     deferred("seed")
-  }, by peers ${deferred("peer")}; endgame bytes lost ${(sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)} MiB`;
+  }, by peers ${deferred("peer")}; endgame bytes lost ${
+    (sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)
+  } MiB`;
 }
 
 /**
