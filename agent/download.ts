@@ -24,7 +24,12 @@ import { pieceSize as pieceSizeFor } from "../util/piece_size.ts";
 import type { FailureReason, HostInfo, TaskMeta } from "../wire.ts";
 import { chooseParent } from "./parent_choice.ts";
 import { type FetchPieceOptions, PeerError, SpreadDeferral } from "./peer_fetch.ts";
-import { orderPieces } from "./piece_choice.ts";
+import {
+  laggingTransfer,
+  orderPieces,
+  type TransferProgress,
+  typicalTransferMs,
+} from "./piece_choice.ts";
 import { changed, openSource, reachError, type SourceInfo, type SourceResponse } from "./source.ts";
 import { receiveBuffers } from "./stages/buffer_pool.ts";
 import { IdleTimeoutError, receivePieces } from "./stages/receive_pieces.ts";
@@ -67,6 +72,12 @@ export interface DownloadConfig {
   maxDuplicates: number;
   /** Endgame: pieces whose transfer has received this share or more are not duplicated. */
   duplicateBelow: number;
+  /** Endgame: a transfer is duplicated only once it has run this long ({@link laggingTransfer}). */
+  endgameMinMs: number;
+  /** Endgame: … and only when expected to take this many times the typical transfer. */
+  endgameLateFactor: number;
+  /** Endgame: expected to take this many times the typical transfer, a transfer is stuck (see chooseParent's `duplicate`). */
+  endgameStuckFactor: number;
   /** A transfer with no bytes for this long fails. */
   idleTimeoutMs: number;
   /** A transfer that receives fewer bytes than this in an idle-timeout window fails (trickling). */
@@ -96,6 +107,9 @@ export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
   randomFirst: 4,
   maxDuplicates: 2,
   duplicateBelow: 0.5,
+  endgameMinMs: 1000,
+  endgameLateFactor: 2,
+  endgameStuckFactor: 20,
   idleTimeoutMs: 5000,
   idleMinBytes: 16 * 1024,
   headersTimeoutMs: 3000,
@@ -141,6 +155,8 @@ export class DownloadStoppedError extends DflyError {
 }
 
 const SUPERSEDED = "superseded";
+/** Finished transfers the endgame judges the ones in flight against. */
+const RECENT_TRANSFERS = 16;
 
 /** One task's download, started on construction. */
 export class TaskDownload {
@@ -162,6 +178,8 @@ export class TaskDownload {
   #cfg: DownloadConfig;
   #state = new TaskState();
   #loopWake = new Wakeup();
+  /** Times of the last few piece transfers from parents (the endgame's yardstick). */
+  #recentMs: number[] = [];
   #announceWake = new Wakeup();
   #stopped = false;
   #fatal: Error | null = null;
@@ -427,14 +445,38 @@ export class TaskDownload {
   #schedule(): void {
     const st = this.#state;
     if (st.pieceCount === null || !this.stored) return;
+    const now = this.#deps.now();
+    const progress = (r: PieceRequest): TransferProgress => ({
+      received: r.received ?? 0,
+      length: this.stored!.pieceLength(r.piece),
+      elapsedMs: now - (r.startedAt ?? now),
+    });
+    /** The transfer of piece i furthest along (the one a duplicate would race). */
+    const lead = (i: number) =>
+      (st.inFlight.get(i) ?? []).reduce<PieceRequest | null>(
+        (best, r) => (best === null || (r.received ?? 0) > (best.received ?? 0) ? r : best),
+        null,
+      );
+    let typical: number | null | undefined;
+    const typicalMs = () =>
+      typical ??= typicalTransferMs(
+        this.#recentMs,
+        [...st.inFlight.values()].flat().filter((x) => x.from !== "source").map(progress),
+      );
+    /** The transfer of piece i is expected to take `factor` × the typical transfer or more. */
+    const late = (i: number, factor: number) => {
+      const r = lead(i);
+      if (r === null) return true;
+      return laggingTransfer(progress(r), typicalMs(), {
+        minElapsedMs: this.#cfg.endgameMinMs,
+        lateFactor: factor,
+      });
+    };
     const view = {
       ...st.view(),
       wanted: (i: number) => this.#waiters.has(i),
-      done: (i: number) => {
-        const flying = st.inFlight.get(i) ?? [];
-        const most = flying.reduce((m, r) => Math.max(m, r.received ?? 0), 0);
-        return most / this.stored!.pieceLength(i);
-      },
+      done: (i: number) => (lead(i)?.received ?? 0) / this.stored!.pieceLength(i),
+      lagging: (i: number) => late(i, this.#cfg.endgameLateFactor),
     };
     if (st.backToSource || this.#trackerDown || this.#fallbackSource) {
       this.#startSourceRuns(view.availability);
@@ -471,6 +513,9 @@ export class TaskDownload {
         maxInFlightSeed: this.#cfg.maxPerSeed,
         seedLastResort: this.#cfg.seedLastResort,
         exclude,
+        // Only a stuck transfer (a quiet or trickling parent) may send its duplicate to a
+        // seed: the seed's second copies are what the origin host pays for.
+        duplicate: flying.length > 0 && late(piece, this.#cfg.endgameStuckFactor),
         random: this.#deps.random,
       });
       if (!parent) continue;
@@ -606,7 +651,13 @@ export class TaskDownload {
 
   #fetchFromPeer(piece: number, parent: KnownParent, mode: "disk" | "memory"): void {
     const controller = this.#controller();
-    const req = this.#state.startRequest({ piece, from: parent.hostId, mode, controller });
+    const req = this.#state.startRequest({
+      piece,
+      from: parent.hostId,
+      mode,
+      controller,
+      startedAt: this.#deps.now(),
+    });
     req.settled = this.#transferFromPeer(req, parent);
   }
 
@@ -625,7 +676,10 @@ export class TaskDownload {
       });
       const start = piece * stored.pieceSize;
       await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {}, req);
-      st.parentServed(parent.hostId, length, this.#deps.now() - started);
+      const ms = this.#deps.now() - started;
+      st.parentServed(parent.hostId, length, ms);
+      this.#recentMs.push(ms);
+      if (this.#recentMs.length > RECENT_TRANSFERS) this.#recentMs.shift();
     } catch (err) {
       if (err instanceof SpreadDeferral) {
         agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });

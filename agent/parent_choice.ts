@@ -25,6 +25,8 @@ export interface ParentView {
   busy?: boolean;
   /** A seed (see {@link ChooseParentOptions.seedLastResort}). */
   seed?: boolean;
+  /** A piece transfer from it failed lately: no endgame duplicate goes there. */
+  failedRecently?: boolean;
   has(piece: number): boolean;
 }
 
@@ -42,6 +44,13 @@ export interface ChooseParentOptions {
   seedLastResort?: boolean;
   /** Requests one seed may have in flight (default {@link ChooseParentOptions.maxInFlight}). */
   maxInFlightSeed?: number;
+  /**
+   * Picking a second parent for a piece in flight (endgame). Parents in
+   * `exclude` and parents that failed lately do not count as holders then: the
+   * duplicate exists because they may not deliver, so with no other peer
+   * holding the piece, a seed may be asked.
+   */
+  duplicate?: boolean;
   random: () => number;
 }
 
@@ -63,8 +72,12 @@ export function chooseParent<P extends ParentView>(
   parents: readonly P[],
   options: ChooseParentOptions,
 ): P | null {
-  const holders = parents.filter((p) => !p.blocked && p.has(piece));
-  const candidates = options.seedLastResort && holders.some((p) => !p.seed)
+  let holders = parents.filter((p) => !p.blocked && p.has(piece));
+  if (options.duplicate) holders = holders.filter((p) => !p.failedRecently);
+  const counted = options.duplicate
+    ? holders.filter((p) => !options.exclude?.has(p.hostId))
+    : holders;
+  const candidates = options.seedLastResort && counted.some((p) => !p.seed)
     ? holders.filter((p) => !p.seed)
     : holders;
   const seedLimit = options.maxInFlightSeed ?? options.maxInFlight;

@@ -85,3 +85,28 @@ Deno.test("chooseParent() keeps a seed to maxInFlightSeed requests", () => {
     "seed",
   );
 });
+
+Deno.test("chooseParent() sends an endgame duplicate to the seed when only lagging or failing peers hold the piece", () => {
+  const options = {
+    maxInFlight: 4,
+    seedLastResort: true,
+    exclude: new Set(["stuck"]),
+    random: Math.random,
+  };
+  const parents = [
+    parent("seed", { seed: true }),
+    parent("stuck"),
+    parent("failed", { failedRecently: true }),
+  ];
+  // A fresh request would not go to the seed: "failed" holds the piece and is not blocked.
+  assert.equal(chooseParent(0, parents, { ...options, exclude: undefined })?.seed, undefined);
+  // The duplicate of the stuck transfer: neither "stuck" nor "failed" counts as a holder.
+  assert.equal(chooseParent(0, parents, { ...options, duplicate: true })?.hostId, "seed");
+  // Without the duplicate flag the old rule holds: a peer holds it, so no seed, and "stuck" is excluded.
+  assert.equal(chooseParent(0, parents, options)?.hostId, "failed");
+  // A healthy peer that holds the piece still takes the duplicate instead of the seed.
+  const withPeer = [...parents, parent("healthy")];
+  for (let i = 0; i < 50; i++) {
+    assert.equal(chooseParent(0, withPeer, { ...options, duplicate: true })?.hostId, "healthy");
+  }
+});

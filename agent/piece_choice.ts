@@ -17,6 +17,12 @@ export interface PieceView {
   wanted?(index: number): boolean;
   /** Share (0–1) of the piece its transfer in flight has written (0 when unknown). */
   done?(index: number): number;
+  /**
+   * Endgame: the piece's transfer in flight is expected to end well after the
+   * others (see {@link laggingTransfer}); only such pieces are duplicated.
+   * Absent: every piece in flight may be.
+   */
+  lagging?(index: number): boolean;
 }
 
 /** Options of {@link orderPieces}. */
@@ -72,7 +78,7 @@ export function orderPieces(view: PieceView, options: OrderPiecesOptions): Piece
     if (flying === 0) fresh.push(i);
     else if (
       flying < options.maxDuplicates && flying < avail &&
-      (view.done?.(i) ?? 0) < (options.duplicateBelow ?? 1)
+      (view.done?.(i) ?? 0) < (options.duplicateBelow ?? 1) && (view.lagging?.(i) ?? true)
     ) duplicable.push(i);
   }
   if (fresh.length > 0) {
@@ -97,4 +103,85 @@ export function orderPieces(view: PieceView, options: OrderPiecesOptions): Piece
   }
   duplicable.sort((a, b) => view.inFlight(a) - view.inFlight(b) || a - b);
   return { pieces: duplicable, endgame: duplicable.length > 0 };
+}
+
+/** How far one piece transfer has come. */
+export interface TransferProgress {
+  /** Bytes received so far. */
+  received: number;
+  /** Bytes of the piece. */
+  length: number;
+  /** Milliseconds since the request went out. */
+  elapsedMs: number;
+}
+
+/** Options of {@link laggingTransfer}. */
+export interface LaggingOptions {
+  /** A transfer younger than this is never lagging (its rate says little yet). */
+  minElapsedMs: number;
+  /** Lagging: expected to take more than this many times the typical transfer. */
+  lateFactor: number;
+}
+
+/**
+ * The milliseconds a transfer will take in all at its average rate so far;
+ * Infinity before its first byte.
+ *
+ * @example
+ * ```ts
+ * import { expectedTotalMs } from "./piece_choice.ts";
+ * if (expectedTotalMs({ received: 1, length: 4, elapsedMs: 500 }) !== 2000) throw new Error();
+ * ```
+ */
+export function expectedTotalMs(t: TransferProgress): number {
+  return t.received > 0 ? t.elapsedMs * (t.length / t.received) : Infinity;
+}
+
+/**
+ * The typical time of one piece transfer now: the lower median of recent
+ * finished transfers' times and the expected times of those in flight.
+ * Null when there is nothing to go by.
+ *
+ * @example
+ * ```ts
+ * import { typicalTransferMs } from "./piece_choice.ts";
+ * const inFlight = [{ received: 2, length: 4, elapsedMs: 1000 }, { received: 0, length: 4, elapsedMs: 900 }];
+ * if (typicalTransferMs([1500], inFlight) !== 2000) throw new Error();
+ * ```
+ */
+export function typicalTransferMs(
+  recentMs: readonly number[],
+  inFlight: readonly TransferProgress[],
+): number | null {
+  const all = [...recentMs, ...inFlight.map(expectedTotalMs)].sort((a, b) => a - b);
+  if (all.length === 0) return null;
+  return all[Math.floor((all.length - 1) / 2)];
+}
+
+/**
+ * Endgame: whether a second copy of a piece in flight is worth asking for.
+ * Duplicating every piece in flight wastes a tenth of the bytes in a large
+ * swarm whose links are evenly shared (docs/SWARM.md); duplicating only
+ * transfers expected to take far longer than the typical one still rescues a
+ * parent that went quiet or trickles, after `minElapsedMs`.
+ *
+ * @example
+ * ```ts
+ * import { laggingTransfer } from "./piece_choice.ts";
+ * const options = { minElapsedMs: 1000, lateFactor: 2 };
+ * const quiet = { received: 450, length: 4 << 20, elapsedMs: 1200 };
+ * const even = { received: 1 << 20, length: 4 << 20, elapsedMs: 1200 };
+ * if (!laggingTransfer(quiet, 4800, options) || laggingTransfer(even, 4800, options)) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function laggingTransfer(
+  t: TransferProgress,
+  typicalMs: number | null,
+  options: LaggingOptions,
+): boolean {
+  if (t.elapsedMs < options.minElapsedMs) return false;
+  if (typicalMs === null || !Number.isFinite(typicalMs)) return true;
+  return expectedTotalMs(t) > options.lateFactor * typicalMs;
 }

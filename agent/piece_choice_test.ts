@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { orderPieces, type PieceView } from "./piece_choice.ts";
+import {
+  expectedTotalMs,
+  laggingTransfer,
+  orderPieces,
+  type PieceView,
+  typicalTransferMs,
+} from "./piece_choice.ts";
 
 function view(
   avail: number[],
@@ -105,4 +111,69 @@ Deno.test("orderPieces() does not duplicate a piece whose transfer is far along"
   assert.equal(order.endgame, true);
   // Without the bound every in-flight piece may be duplicated.
   assert.deepEqual(orderPieces(v, opts).pieces, [0, 1, 2]);
+});
+
+Deno.test("orderPieces() duplicates only lagging transfers when told which lag", () => {
+  const v = { ...view([2, 2, 2], [], { 0: 1, 1: 1, 2: 1 }), lagging: (i: number) => i === 1 };
+  assert.deepEqual(orderPieces(v, opts).pieces, [1]);
+  const none = { ...v, lagging: () => false };
+  assert.deepEqual(orderPieces(none, opts), { pieces: [], endgame: false });
+});
+
+const MiB = 1 << 20;
+const lag = { minElapsedMs: 1000, lateFactor: 2 };
+
+Deno.test("expectedTotalMs() extrapolates the average rate; Infinity before the first byte", () => {
+  assert.equal(expectedTotalMs({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }), 4000);
+  assert.equal(expectedTotalMs({ received: 0, length: 4 * MiB, elapsedMs: 1000 }), Infinity);
+});
+
+Deno.test("typicalTransferMs() is the lower median of finished and expected times", () => {
+  const at = (received: number) => ({ received, length: 4 * MiB, elapsedMs: 1000 });
+  assert.equal(typicalTransferMs([], []), null);
+  // Expected: 4000, 2000, Infinity; finished: 3000 → sorted 2000, 3000, 4000, ∞ → 3000.
+  assert.equal(typicalTransferMs([3000], [at(MiB), at(2 * MiB), at(0)]), 3000);
+  // One quiet transfer among few does not become the yardstick.
+  assert.equal(typicalTransferMs([], [at(2 * MiB), at(0)]), 2000);
+});
+
+Deno.test("laggingTransfer() rescues a quiet or trickling parent, not an evenly shared link", () => {
+  const typical = typicalTransferMs([], [
+    { received: MiB, length: 4 * MiB, elapsedMs: 1200 },
+    { received: MiB, length: 4 * MiB, elapsedMs: 1300 },
+    { received: 450, length: 4 * MiB, elapsedMs: 1500 },
+  ]);
+  assert.equal(typical, 5200);
+  // Went quiet after its first bytes: expected to take hours.
+  assert.equal(
+    laggingTransfer({ received: 450, length: 4 * MiB, elapsedMs: 1500 }, typical, lag),
+    true,
+  );
+  // As fast as the others: no second copy.
+  assert.equal(
+    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1300 }, typical, lag),
+    false,
+  );
+  // Half as fast as typical is within the factor; a third is not.
+  assert.equal(
+    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 2500 }, typical, lag),
+    false,
+  );
+  assert.equal(
+    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 3600 }, typical, lag),
+    true,
+  );
+});
+
+Deno.test("laggingTransfer() waits minElapsedMs, and duplicates freely with no yardstick", () => {
+  assert.equal(laggingTransfer({ received: 0, length: 4 * MiB, elapsedMs: 999 }, 2000, lag), false);
+  assert.equal(laggingTransfer({ received: 0, length: 4 * MiB, elapsedMs: 1000 }, 2000, lag), true);
+  assert.equal(
+    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }, null, lag),
+    true,
+  );
+  assert.equal(
+    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }, Infinity, lag),
+    true,
+  );
 });

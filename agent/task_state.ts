@@ -20,6 +20,8 @@ export interface KnownParent extends ParentView {
   rawPieces: string;
   blockedUntil: number;
   failures: number;
+  /** When a piece transfer from it last failed (-Infinity: never). */
+  failedAt: number;
   /** Told us to come back (429) until then. */
   busyUntil: number;
   /** Pieces a seed held back (piece_spread), until when. */
@@ -42,6 +44,8 @@ export interface PieceRequest {
   settled?: Promise<void>;
   /** Bytes it has received so far (to the disk or the endgame buffer). */
   received?: number;
+  /** When the request went out (the downloader's clock). */
+  startedAt?: number;
 }
 
 /** How long a parent is avoided after a failure of each kind. */
@@ -51,6 +55,9 @@ export const BLOCK_MS: Record<FailureReason, number> = {
   http: 5_000,
   digest: 600_000,
 };
+
+/** A parent that failed within this long gets no endgame duplicates (see chooseParent). */
+const RECENT_FAILURE_MS = 30_000;
 
 /** Parents not listed by the tracker for this long are forgotten. */
 const PARENT_FORGET_MS = 15_000;
@@ -130,6 +137,8 @@ export class TaskState {
       blocked: false,
       blockedUntil: 0,
       failures: 0,
+      failedAt: -Infinity,
+      failedRecently: false,
       busyUntil: 0,
       busy: false,
       deferred: new Map(),
@@ -144,6 +153,7 @@ export class TaskState {
   refreshBlocks(now: number): void {
     for (const p of this.parents.values()) {
       p.blocked = p.blockedUntil > now;
+      p.failedRecently = now - p.failedAt < RECENT_FAILURE_MS;
       p.busy = p.busyUntil > now;
       for (const [i, until] of p.deferred) if (until <= now) p.deferred.delete(i);
     }
@@ -176,6 +186,8 @@ export class TaskState {
     const p = this.parents.get(hostId);
     if (!p) return;
     p.failures++;
+    p.failedAt = now;
+    p.failedRecently = true;
     p.blockedUntil = Math.max(p.blockedUntil, now + BLOCK_MS[reason]);
     p.blocked = true;
   }
