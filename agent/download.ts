@@ -457,12 +457,17 @@ export class TaskDownload {
         (best, r) => (best === null || (r.received ?? 0) > (best.received ?? 0) ? r : best),
         null,
       );
+    // Computed once per pass, on first use (null is a result: nothing to go by).
     let typical: number | null | undefined;
-    const typicalMs = () =>
-      typical ??= typicalTransferMs(
-        this.#recentMs,
-        [...st.inFlight.values()].flat().filter((x) => x.from !== "source").map(progress),
-      );
+    const typicalMs = () => {
+      if (typical === undefined) {
+        typical = typicalTransferMs(
+          this.#recentMs,
+          [...st.inFlight.values()].flat().filter((x) => x.from !== "source").map(progress),
+        );
+      }
+      return typical;
+    };
     /** The transfer of piece i is expected to take `factor` × the typical transfer or more. */
     const late = (i: number, factor: number) => {
       const r = lead(i);

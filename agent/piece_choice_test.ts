@@ -122,14 +122,20 @@ Deno.test("orderPieces() duplicates only lagging transfers when told which lag",
 
 const MiB = 1 << 20;
 const lag = { minElapsedMs: 1000, lateFactor: 2 };
+/** A transfer of a 4 MiB piece. */
+const transfer = (received: number, elapsedMs: number) => ({
+  received,
+  length: 4 * MiB,
+  elapsedMs,
+});
 
 Deno.test("expectedTotalMs() extrapolates the average rate; Infinity before the first byte", () => {
-  assert.equal(expectedTotalMs({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }), 4000);
-  assert.equal(expectedTotalMs({ received: 0, length: 4 * MiB, elapsedMs: 1000 }), Infinity);
+  assert.equal(expectedTotalMs(transfer(MiB, 1000)), 4000);
+  assert.equal(expectedTotalMs(transfer(0, 1000)), Infinity);
 });
 
 Deno.test("typicalTransferMs() is the lower median of finished and expected times", () => {
-  const at = (received: number) => ({ received, length: 4 * MiB, elapsedMs: 1000 });
+  const at = (received: number) => transfer(received, 1000);
   assert.equal(typicalTransferMs([], []), null);
   // Expected: 4000, 2000, Infinity; finished: 3000 → sorted 2000, 3000, 4000, ∞ → 3000.
   assert.equal(typicalTransferMs([3000], [at(MiB), at(2 * MiB), at(0)]), 3000);
@@ -139,41 +145,23 @@ Deno.test("typicalTransferMs() is the lower median of finished and expected time
 
 Deno.test("laggingTransfer() rescues a quiet or trickling parent, not an evenly shared link", () => {
   const typical = typicalTransferMs([], [
-    { received: MiB, length: 4 * MiB, elapsedMs: 1200 },
-    { received: MiB, length: 4 * MiB, elapsedMs: 1300 },
-    { received: 450, length: 4 * MiB, elapsedMs: 1500 },
+    transfer(MiB, 1200),
+    transfer(MiB, 1300),
+    transfer(450, 1500),
   ]);
   assert.equal(typical, 5200);
   // Went quiet after its first bytes: expected to take hours.
-  assert.equal(
-    laggingTransfer({ received: 450, length: 4 * MiB, elapsedMs: 1500 }, typical, lag),
-    true,
-  );
+  assert.equal(laggingTransfer(transfer(450, 1500), typical, lag), true);
   // As fast as the others: no second copy.
-  assert.equal(
-    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1300 }, typical, lag),
-    false,
-  );
+  assert.equal(laggingTransfer(transfer(MiB, 1300), typical, lag), false);
   // Half as fast as typical is within the factor; a third is not.
-  assert.equal(
-    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 2500 }, typical, lag),
-    false,
-  );
-  assert.equal(
-    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 3600 }, typical, lag),
-    true,
-  );
+  assert.equal(laggingTransfer(transfer(MiB, 2500), typical, lag), false);
+  assert.equal(laggingTransfer(transfer(MiB, 3600), typical, lag), true);
 });
 
 Deno.test("laggingTransfer() waits minElapsedMs, and duplicates freely with no yardstick", () => {
-  assert.equal(laggingTransfer({ received: 0, length: 4 * MiB, elapsedMs: 999 }, 2000, lag), false);
-  assert.equal(laggingTransfer({ received: 0, length: 4 * MiB, elapsedMs: 1000 }, 2000, lag), true);
-  assert.equal(
-    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }, null, lag),
-    true,
-  );
-  assert.equal(
-    laggingTransfer({ received: MiB, length: 4 * MiB, elapsedMs: 1000 }, Infinity, lag),
-    true,
-  );
+  assert.equal(laggingTransfer(transfer(0, 999), 2000, lag), false);
+  assert.equal(laggingTransfer(transfer(0, 1000), 2000, lag), true);
+  assert.equal(laggingTransfer(transfer(MiB, 1000), null, lag), true);
+  assert.equal(laggingTransfer(transfer(MiB, 1000), Infinity, lag), true);
 });

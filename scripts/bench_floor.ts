@@ -12,8 +12,9 @@
  * Prints each side's CPU seconds (bash `times`, user + system) and the time.
  */
 import { parseArgs } from "node:util";
+import { timedArgs, waitForPort } from "./testbed/method.ts";
 import { run, Testbed, type TestbedHost } from "./testbed/netns.ts";
-import { parseBashTimes, TIMES_MARKER } from "./testbed/proc_counters.ts";
+import { parseBashTimes } from "./testbed/proc_counters.ts";
 import { parseRate, parseSize } from "../util/units.ts";
 
 const { values } = parseArgs({
@@ -44,9 +45,8 @@ const [server, client] = [bed.origin, bed.clients[0]];
 
 /** Runs `program args` in `host` under bash, which reports its children's CPU on exit. */
 function timed(host: TestbedHost, program: string, args: string[]) {
-  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
   const child = new Deno.Command("ip", {
-    args: ["netns", "exec", host.ns, "bash", "-c", script, "_", program, ...args],
+    args: timedArgs(host, program, args),
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -56,23 +56,6 @@ function timed(host: TestbedHost, program: string, args: string[]) {
     if (out.code !== 0) throw new Error(`${program} ${args.join(" ")}: ${text.trim().slice(-300)}`);
     return parseBashTimes(text);
   });
-}
-
-/** Waits until the server answers TCP on PORT, from inside the client's namespace. */
-async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    const res = await run("ip", [
-      "netns",
-      "exec",
-      client.ns,
-      "bash",
-      "-c",
-      `exec 3<>/dev/tcp/${server.ip}/${PORT}`,
-    ], true);
-    if (res.code === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("the server did not start");
 }
 
 const deno = Deno.execPath();
@@ -98,13 +81,13 @@ const rows: { name: string; seconds: number; serverCpu: number; clientCpu: numbe
 try {
   const file = `${work}/file`;
   await run("bash", ["-c", `head -c ${size} /dev/urandom > ${file}`]);
-  // The probe connection of waitForServer would take a one-shot raw server's only accept.
+  // The probe connection of waitForPort would take a one-shot raw server's only accept.
   const probeSafe = (c: (typeof cases)[number]) => c.serve[0] === "serve-http";
   for (let r = 1; r <= runs; r++) {
     for (const c of cases) {
       const out = `${work}/out`;
       const serving = timed(server, deno, ["run", "-A", PEER, ...c.serve, String(PORT), file]);
-      if (probeSafe(c)) await waitForServer();
+      if (probeSafe(c)) await waitForPort(client, server.ip, PORT, 12_000);
       else await new Promise((res) => setTimeout(res, 1500));
       const started = performance.now();
       const [program, args] = c.get(out);

@@ -132,6 +132,16 @@ export interface ClientRun {
 }
 
 /**
+ * `ip` arguments that run `program args` in `host`'s namespace under bash,
+ * which prints its children's CPU time (after {@link TIMES_MARKER}, for
+ * `parseBashTimes`) on stderr when the program exits.
+ */
+export function timedArgs(host: TestbedHost, program: string, args: string[]): string[] {
+  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
+  return ["netns", "exec", host.ns, "bash", "-c", script, "_", program, ...args];
+}
+
+/**
  * Starts `program args` inside `host`'s namespace under bash, which prints
  * its children's CPU time when the program exits.
  */
@@ -142,13 +152,9 @@ export async function startClient(
   program: string,
   args: string[],
 ): Promise<ClientRun> {
-  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
-  const proc = await ctx.h.spawnCommand(
-    name,
-    "ip",
-    ["netns", "exec", host.ns, "bash", "-c", script, "_", program, ...args],
-    { server: false },
-  );
+  const proc = await ctx.h.spawnCommand(name, "ip", timedArgs(host, program, args), {
+    server: false,
+  });
   const done = proc.child.status.then((s) => ({ at: Date.now(), code: s.code }));
   return {
     done,
