@@ -13,6 +13,7 @@ import {
   parseBashTimes,
   parsePidStatTicks,
   parseProcStat,
+  type TcpSegments,
   TIMES_MARKER,
 } from "./proc_counters.ts";
 import { run } from "./netns.ts";
@@ -76,6 +77,8 @@ export interface Snapshot {
   at: number;
   cpu: CpuTimes;
   originSent: number;
+  /** The origin host's TCP segments sent and sent again. */
+  originTcp: TcpSegments;
   /** CPU ticks per pid of processes in the emulated hosts. */
   ticks: Map<number, number>;
   /** Pids of processes in the origin host. */
@@ -94,6 +97,7 @@ export async function snapshot(bed: Testbed): Promise<Snapshot> {
     at: Date.now(),
     cpu: parseProcStat(await Deno.readTextFile("/proc/stat")),
     originSent: await bed.sentBytes(bed.origin),
+    originTcp: await bed.tcpSegments(bed.origin),
     ticks,
     originPids: new Set(byHost.get(0) ?? []),
   };
@@ -263,7 +267,8 @@ export async function measure(
     commandCpuSeconds: started.exitedCpuSeconds(),
     originCpuSeconds: processCpuSeconds(s0, s1, ctx.clkTck, s1.originPids),
     errors,
-    notes: [await originBreakdown(s0, s1, ctx.clkTck)].filter((n) => n !== ""),
+    notes: [await originBreakdown(s0, s1, ctx.clkTck), retransmissions(s0, s1)]
+      .filter((n) => n !== ""),
     timeline: samples && timelineLines(samples, ctx.bed.hosts, ctx.timelineBucketS!),
   };
   await Promise.all(outputs.map((p) => Deno.remove(p).catch(() => {})));
@@ -309,6 +314,17 @@ function lastLine(text: string): string {
  * CPU seconds of each process in the origin host over the window, named by
  * its command (`tracker`, `agent` for dfly's main.ts, else the program).
  */
+/**
+ * The origin's TCP retransmissions in the window: part of its wire bytes that
+ * are neither payload nor framing (a congested uplink drops, TCP sends again).
+ */
+function retransmissions(start: Snapshot, end: Snapshot): string {
+  const out = end.originTcp.out - start.originTcp.out;
+  const retrans = end.originTcp.retrans - start.originTcp.retrans;
+  if (out <= 0) return "";
+  return `origin resent ${retrans} of ${out} TCP segments (${(100 * retrans / out).toFixed(1)}%)`;
+}
+
 async function originBreakdown(start: Snapshot, end: Snapshot, clkTck: number): Promise<string> {
   const byName = new Map<string, number>();
   for (const pid of end.originPids) {

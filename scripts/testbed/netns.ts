@@ -15,6 +15,7 @@
  * {@link Testbed.destroy} kills every process left in the namespaces and
  * deletes them; it is safe to call more than once.
  */
+import { parseTcpSegments, type TcpSegments } from "./proc_counters.ts";
 
 /** One emulated host. */
 export interface TestbedHost {
@@ -172,6 +173,12 @@ export class Testbed {
   /** Argument list that runs `program args` inside host `h`'s namespace. */
   exec(h: TestbedHost, program: string, args: string[]): [string, string[]] {
     return ["ip", ["netns", "exec", h.ns, program, ...args]];
+  }
+
+  /** TCP segments host `h` has sent and sent again (its namespace's `/proc/net/snmp`). */
+  async tcpSegments(h: TestbedHost): Promise<TcpSegments> {
+    const { stdout } = await run("ip", ["netns", "exec", h.ns, "cat", "/proc/net/snmp"]);
+    return parseTcpSegments(stdout);
   }
 
   /** Wire bytes host `h` has sent (its eth0 htb class counter). */

@@ -75,6 +75,40 @@ export function parseTcSentBytes(text: string): number {
   return Number(m[1]);
 }
 
+/** A network namespace's TCP segment counters (`/proc/net/snmp`). */
+export interface TcpSegments {
+  /** Segments sent, retransmissions excluded. */
+  out: number;
+  /** Segments sent again. */
+  retrans: number;
+}
+
+/**
+ * TCP `OutSegs` and `RetransSegs` from `/proc/net/snmp`, whose `Tcp:` lines
+ * are a header line of names and a line of values.
+ *
+ * @example
+ * ```ts
+ * import { parseTcpSegments } from "./proc_counters.ts";
+ * const text = "Tcp: InSegs OutSegs RetransSegs\nTcp: 10 20 3\n";
+ * const { out, retrans } = parseTcpSegments(text);
+ * if (out !== 20 || retrans !== 3) throw new Error();
+ * ```
+ */
+export function parseTcpSegments(text: string): TcpSegments {
+  const [names, values] = text.split("\n").filter((l) => l.startsWith("Tcp:"))
+    .map((l) => l.trim().split(/\s+/).slice(1));
+  const at = (name: string) => {
+    const i = names?.indexOf(name) ?? -1;
+    const v = i >= 0 ? Number(values?.[i]) : NaN;
+    if (!Number.isFinite(v)) {
+      throw new TypeError(`Cannot read ${name} as /proc/net/snmp has no such Tcp counter`);
+    }
+    return v;
+  };
+  return { out: at("OutSegs"), retrans: at("RetransSegs") };
+}
+
 /** Line a wrapped command prints before bash's `times` (see {@link parseBashTimes}). */
 export const TIMES_MARKER = "@@dfly-times@@";
 

@@ -5,6 +5,7 @@ import {
   parsePidStatTicks,
   parseProcStat,
   parseRssBytes,
+  parseTcpSegments,
   parseTcSentBytes,
   TIMES_MARKER,
 } from "./proc_counters.ts";
@@ -44,4 +45,13 @@ Deno.test("parseBashTimes() sums the children's line after the marker", () => {
     `curl: (7) nope 0m9.000s 0m9.000s\n${TIMES_MARKER}\n0m0.002s 0m0.001s\n1m2.500s 0m0.250s\n`;
   assert.equal(parseBashTimes(text), 62.75);
   assert.throws(() => parseBashTimes(`${TIMES_MARKER}\n`), TypeError);
+});
+
+Deno.test("parseTcpSegments() reads OutSegs and RetransSegs by name", () => {
+  const text = "Ip: Forwarding DefaultTTL\nIp: 1 64\n" +
+    "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails " +
+    "EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n" +
+    "Tcp: 1 200 120000 -1 5 7 0 0 2 1500 1800 42 0 3 0\n";
+  assert.deepEqual(parseTcpSegments(text), { out: 1800, retrans: 42 });
+  assert.throws(() => parseTcpSegments("Ip: 1\n"), TypeError);
 });
