@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { DflyError, TaskNotFoundError, WireError } from "../errors.ts";
 import { errorHandler, notFound, readJson, requireToken } from "../util/http.ts";
+import { gzipJson } from "../util/gzip_json.ts";
 import type { Logger } from "../util/log.ts";
 import { blobTaskId, isTaskId, taskId } from "../util/task_id.ts";
 import { parsePreheatRequest, PREHEAT_ROUTE } from "../wire_ops.ts";
@@ -74,7 +75,7 @@ export function createTrackerApp(deps: TrackerAppDeps): Hono {
     metrics.announces.inc();
     metrics.parentsHandedOut.inc(res.parents.length);
     if (res.backToSource) metrics.sentToSource.inc();
-    return c.json(res);
+    return gzipJson(res, c.req.header("accept-encoding"));
   });
 
   app.post(TRACKER_ROUTES.heartbeat, async (c) => {

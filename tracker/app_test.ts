@@ -254,3 +254,36 @@ Deno.test("announce: parents are spread over useful peers, not always the same",
   assert.ok(!seen.has(host(25).id), "host 25 holds piece 0 only");
   assert.ok(seen.size > 20, `only ${seen.size} distinct parents`);
 });
+
+Deno.test("announce: a caller that accepts gzip gets the same answer gzipped", async () => {
+  await using t = await TestTracker.open();
+  const source: SourceReport = {
+    length: 12 * MiB,
+    etag: null,
+    lastModified: null,
+    digests: [[0, digest(0)], [1, digest(1)], [2, digest(2)]],
+  };
+  // Enough parents holding pieces that the answer is well over a kilobyte.
+  for (let i = 1; i <= 12; i++) {
+    await announceOk(t, announce(host(i), { full: true, have: [0, 1, 2], source }));
+  }
+  const body = JSON.stringify(announce(host(20), { full: true }));
+  const plain = await t.request("POST", TRACKER_ROUTES.announce, body);
+  assert.equal(plain.headers.get("content-encoding"), null);
+  const expected = parseAnnounceResponse(await plain.json());
+  assert.ok(expected.parents.length >= 8, `${expected.parents.length} parents`);
+
+  const res = await t.request("POST", TRACKER_ROUTES.announce, body, {
+    "accept-encoding": "gzip, br",
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-encoding"), "gzip");
+  const zipped = new Uint8Array(await res.arrayBuffer());
+  const text = await new Response(
+    new Blob([zipped]).stream().pipeThrough(new DecompressionStream("gzip")),
+  ).text();
+  assert.ok(zipped.byteLength < text.length / 2, `${zipped.byteLength} of ${text.length} bytes`);
+  const got = parseAnnounceResponse(JSON.parse(text));
+  assert.equal(got.parents.length, expected.parents.length);
+  assert.deepEqual(got.task, expected.task);
+});
