@@ -65,6 +65,50 @@ export const UPLOADS_BUSY_CODE = "uploads_busy";
 export const SPREAD_SUGGEST_HEADER = "x-dfly-suggest";
 /** Header of a `piece_spread` answer: milliseconds until the refused piece may be asked again. */
 export const SPREAD_RETRY_HEADER = "x-dfly-retry-ms";
+/**
+ * Header of a piece request: the asking agent as a {@link PeerRef}, so that a
+ * seed can name it to the next askers of the same piece.
+ */
+export const PEER_HEADER = "x-dfly-peer";
+/**
+ * Header of a `piece_spread` answer: the peer (a {@link PeerRef}) that last
+ * had the whole refused piece from the seed. The asker takes it from there
+ * before the tracker's next answer lists that peer as a holder.
+ */
+export const SPREAD_HOLDER_HEADER = "x-dfly-holder";
+/** Error code of an agent's 404 for a piece it does not hold (yet). */
+export const PIECE_NOT_HELD_CODE = "piece_not_held";
+
+/** An agent as named in {@link PEER_HEADER} and {@link SPREAD_HOLDER_HEADER}: `hostId addr`. */
+export interface PeerRef {
+  hostId: string;
+  addr: string;
+}
+
+const PEER_REF = /^([0-9a-f]{32}) ([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):(\d{1,5})$/;
+
+/**
+ * Reads a {@link PeerRef} header value; null when absent or malformed (the
+ * header is a hint, never an error).
+ *
+ * @example
+ * ```ts
+ * import { formatPeerRef, parsePeerRef } from "./wire.ts";
+ * const ref = { hostId: "0123456789abcdef0123456789abcdef", addr: "10.0.0.2:65002" };
+ * if (parsePeerRef(formatPeerRef(ref))?.addr !== ref.addr) throw new Error();
+ * if (parsePeerRef("nonsense") !== null) throw new Error();
+ * ```
+ */
+export function parsePeerRef(text: string | null | undefined): PeerRef | null {
+  const m = text ? PEER_REF.exec(text) : null;
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) return null;
+  return { hostId: m[1], addr: `${m[2]}:${m[3]}` };
+}
+
+/** The header value of a {@link PeerRef}. */
+export function formatPeerRef(ref: PeerRef): string {
+  return `${ref.hostId} ${ref.addr}`;
+}
 
 /** One host (agent) as the tracker knows it. Its id is also its peer id in every task. */
 export interface HostInfo {

@@ -25,9 +25,14 @@ import {
   DEFAULT_PROGRESS_MS,
   type DownloadEvent,
   type DownloadRequest,
+  formatPeerRef,
   parseDownloadRequest,
+  parsePeerRef,
   parseSeedRequest,
+  PEER_HEADER,
+  PIECE_NOT_HELD_CODE,
   PIECE_SPREAD_CODE,
+  SPREAD_HOLDER_HEADER,
   SPREAD_RETRY_HEADER,
   SPREAD_SUGGEST_HEADER,
   TASK_ID_HEADER,
@@ -118,7 +123,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
       throw new DflyError(`Task ${id.slice(0, 12)} has no piece ${index}`, "no_such_piece", 404);
     }
     if (!task.verified.has(index)) {
-      throw new DflyError(`Piece ${index} is not held here`, "piece_not_held", 404);
+      throw new DflyError(`Piece ${index} is not held here`, PIECE_NOT_HELD_CODE, 404);
     }
     if (c.req.method === "HEAD") {
       // Hono runs GET handlers for HEAD and drops the body: a stream opened
@@ -138,9 +143,12 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
         suggest: [],
       });
     }
+    // Named to later askers as this piece's holder (normalised, or dropped when malformed).
+    const asker = parsePeerRef(c.req.header(PEER_HEADER));
+    const recipient = asker && formatPeerRef(asker);
     const spread = deps.spread?.of(id, task.pieceCount) ?? null;
     if (spread) {
-      const refusal = spread.admit(index, deps.now(), Math.random);
+      const refusal = spread.admit(index, deps.now(), Math.random, recipient);
       if (refusal) {
         agentMetrics.spreadRefused.inc();
         const message = `Piece ${index} is on its way to another peer: take it from peers`;
@@ -157,7 +165,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     const releaseOnPull = deps.uploadLimit.unlimited && remoteAddress(c) !== null;
     let body = task.readPiece(index, (sent) => {
       const now = deps.now();
-      spread?.finished(index, sent === length, now, now - began);
+      spread?.finished(index, sent === length, now, now - began, recipient);
       deps.uploads.count--;
       agentMetrics.uploadedBytes.inc(sent);
       if (sent === length) agentMetrics.piecesUploaded.inc();
@@ -300,6 +308,7 @@ function comeBack(c: Context, error: string, code: string, refusal: SpreadRefusa
     "retry-after": String(Math.ceil(refusal.retryAfterMs / 1000)),
     [SPREAD_RETRY_HEADER]: String(Math.ceil(refusal.retryAfterMs)),
     [SPREAD_SUGGEST_HEADER]: refusal.suggest.join(","),
+    ...(refusal.holder ? { [SPREAD_HOLDER_HEADER]: refusal.holder } : {}),
   });
 }
 

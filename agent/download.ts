@@ -21,7 +21,7 @@ import type { StoredTask } from "../storage/stored_task.ts";
 import type { Logger } from "../util/log.ts";
 import { Bitset } from "../util/bitset.ts";
 import { pieceSize as pieceSizeFor } from "../util/piece_size.ts";
-import type { FailureReason, HostInfo, TaskMeta } from "../wire.ts";
+import { type FailureReason, formatPeerRef, type HostInfo, type TaskMeta } from "../wire.ts";
 import { chooseParent } from "./parent_choice.ts";
 import { type FetchPieceOptions, PeerError, SpreadDeferral } from "./peer_fetch.ts";
 import {
@@ -678,6 +678,7 @@ export class TaskDownload {
         token: this.#cfg.token,
         signal: controller.signal,
         headersTimeoutMs: this.#cfg.headersTimeoutMs,
+        from: formatPeerRef({ hostId: this.#deps.host().id, addr: this.#deps.host().addr }),
       });
       const start = piece * stored.pieceSize;
       await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {}, req);
@@ -689,6 +690,14 @@ export class TaskDownload {
       if (err instanceof SpreadDeferral) {
         agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });
         st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
+        if (err.holder && err.holder.hostId !== this.#deps.host().id) {
+          st.holderHinted(err.holder, piece, this.#deps.now());
+        }
+      } else if (
+        err instanceof PeerError && err.notHeld &&
+        st.notHeldYet(parent.hostId, piece, this.#deps.now())
+      ) {
+        // A holder a seed named is still receiving the piece: not a failure.
       } else if (controller.signal.aborted && controller.signal.reason === SUPERSEDED) {
         // Another transfer of this piece won (endgame), or the download ended: wasted bytes.
         agentMetrics.supersededBytes.inc(req.received ?? 0);

@@ -38,3 +38,28 @@ Deno.test("fetchPiece() times out a parent that sends no headers", async () => {
   assert.ok(err instanceof PeerError);
   assert.equal(err.reason, "timeout");
 });
+
+Deno.test("fetchPiece() tells a parent's piece_not_held 404 from other failures, and names the asker", async () => {
+  let named: string | null = null;
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    named = req.headers.get("x-dfly-peer");
+    const code = new URL(req.url).pathname.endsWith("/0") ? "piece_not_held" : "task_not_found";
+    return Response.json({ error: "no", code }, { status: 404 });
+  });
+  const ask = (index: number) =>
+    fetchPiece(`127.0.0.1:${server.addr.port}`, TASK, index, {
+      length: 6,
+      token: null,
+      signal: new AbortController().signal,
+      headersTimeoutMs: 1000,
+      from: "0123456789abcdef0123456789abcdef 127.0.0.1:65002",
+    }).catch((e) => e);
+  const notHeld = await ask(0);
+  assert.ok(notHeld instanceof PeerError);
+  assert.equal(notHeld.reason, "http");
+  assert.equal(notHeld.notHeld, true);
+  assert.equal(named, "0123456789abcdef0123456789abcdef 127.0.0.1:65002");
+  const other = await ask(1);
+  assert.ok(other instanceof PeerError);
+  assert.equal(other.notHeld, false);
+});

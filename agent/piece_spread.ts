@@ -27,6 +27,14 @@ export interface SpreadRefusal {
   retryAfterMs: number;
   /** Pieces nobody has had from this seed yet (empty once every piece went out). */
   suggest: number[];
+  /**
+   * The peer that last had the whole refused piece from this seed (as its
+   * requests named it), once those bytes have had time to land; null when
+   * none. The asker takes the piece from there: without it, an asker whose
+   * tracker answers do not list that peer yet came back after the hold and
+   * got a second copy (measured at N = 32).
+   */
+  holder?: string | null;
 }
 
 /** Options of {@link PieceSpread}. */
@@ -38,6 +46,12 @@ export interface PieceSpreadOptions {
   /** Uploads of this task at once; more are refused for {@link BUSY_RETRY_MS} (default 4). */
   maxUploads?: number;
 }
+
+/**
+ * Askers a ledger remembers having sent to a holder (about 100 bytes each);
+ * past it, askers are refused for the hold time only, as without names.
+ */
+const MAX_TOLD = 16_384;
 
 /** How long a downloader refused because every upload slot is taken waits. */
 export const BUSY_RETRY_MS = 300;
@@ -68,6 +82,11 @@ export class PieceSpread {
   readonly #sends: Uint32Array;
   /** When the last complete upload of each piece ended (-Infinity: never). */
   readonly #lastSent: Float64Array;
+  /** Who received each piece's last complete upload (null: unknown). */
+  readonly #holders: (string | null)[];
+  /** Askers already told each piece's holder. */
+  readonly #told = new Map<number, Set<string>>();
+  #toldCount = 0;
   /** Pieces neither sent nor in flight (kept to suggest them without a scan). */
   #fresh: number;
 
@@ -79,6 +98,7 @@ export class PieceSpread {
     this.#inFlight = new Uint16Array(pieceCount);
     this.#sends = new Uint32Array(pieceCount);
     this.#lastSent = new Float64Array(pieceCount).fill(-Infinity);
+    this.#holders = new Array(pieceCount).fill(null);
     this.#fresh = pieceCount;
   }
 
@@ -88,14 +108,47 @@ export class PieceSpread {
       (this.#sends[piece] === 0 || now - this.#lastSent[piece] >= this.#holdMs);
   }
 
-  /** Null when `piece` may be served now; otherwise when to come back and what to take instead. */
-  admit(piece: number, now: number, random: () => number): SpreadRefusal | null {
+  /**
+   * Null when `piece` may be served now to `asker` (as its request named
+   * it); otherwise when to come back and what to take instead.
+   *
+   * An asker that names itself is first sent to the piece's holder, however
+   * long ago the piece went out: the hold alone let askers that came late
+   * have a second copy while the one peer holding it was still spreading it
+   * (measured at N = 32). One that comes back after that was not served by
+   * the holder, and is treated as before: served once the hold is over.
+   */
+  admit(
+    piece: number,
+    now: number,
+    random: () => number,
+    asker: string | null = null,
+  ): SpreadRefusal | null {
     if (this.#uploads >= this.#maxUploads) return { retryAfterMs: BUSY_RETRY_MS, suggest: [] };
+    // lastSent already counts the time the bytes take to land (see finished).
+    const holder = this.#sends[piece] > 0 && now >= this.#lastSent[piece]
+      ? this.#holders[piece]
+      : null;
+    if (holder !== null && asker !== null && asker !== holder && this.#inFlight[piece] === 0) {
+      // Come back at once if the holder cannot serve you (one you found
+      // failing already, say): you are served then, after the hold.
+      if (this.#nameHolderTo(piece, asker)) return { retryAfterMs: 1, suggest: [], holder };
+    }
     if (this.#servable(piece, now)) return null;
     const retryAfterMs = this.#inFlight[piece] > 0
       ? this.#holdMs
       : Math.max(1, this.#holdMs - (now - this.#lastSent[piece]));
-    return { retryAfterMs, suggest: this.#suggestions(random) };
+    return { retryAfterMs, suggest: this.#suggestions(random), holder };
+  }
+
+  /** Records that `asker` is told who holds `piece`; false if it was told before (or the book is full). */
+  #nameHolderTo(piece: number, asker: string): boolean {
+    let told = this.#told.get(piece);
+    if (told?.has(asker) || this.#toldCount >= MAX_TOLD) return false;
+    if (!told) this.#told.set(piece, told = new Set());
+    told.add(asker);
+    this.#toldCount++;
+    return true;
   }
 
   /**
@@ -128,9 +181,16 @@ export class PieceSpread {
    * (how long the upload ran) extends the hold: "went out" means handed to the
    * kernel, and on a congested link the socket and queue buffers deliver the
    * last megabytes about that much later (measured: resends at N = 8–16 with
-   * the hold counted from the hand-over alone).
+   * the hold counted from the hand-over alone). `recipient` is the asker as
+   * its request named it, handed to later askers as the piece's holder.
    */
-  finished(piece: number, complete: boolean, now: number, tookMs = 0): void {
+  finished(
+    piece: number,
+    complete: boolean,
+    now: number,
+    tookMs = 0,
+    recipient: string | null = null,
+  ): void {
     if (this.#inFlight[piece] > 0) {
       this.#inFlight[piece]--;
       this.#uploads--;
@@ -138,6 +198,7 @@ export class PieceSpread {
     if (complete) {
       this.#sends[piece]++;
       this.#lastSent[piece] = now + tookMs;
+      this.#holders[piece] = recipient;
     } else if (this.#inFlight[piece] === 0 && this.#sends[piece] === 0) {
       this.#fresh++;
     }

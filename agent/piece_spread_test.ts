@@ -48,7 +48,7 @@ Deno.test("once every piece went out nothing is suggested: the swarm has them", 
     s.started(i);
     s.finished(i, true, at);
   }
-  assert.deepEqual(s.admit(0, 1250, fixed(0)), { retryAfterMs: 50, suggest: [] });
+  assert.deepEqual(s.admit(0, 1250, fixed(0)), { retryAfterMs: 50, suggest: [], holder: null });
   // Past its hold a piece is served again to whoever still asks the seed for it.
   assert.equal(s.admit(1, 1250, fixed(0)), null);
 });
@@ -88,4 +88,42 @@ Deno.test("the hold grows by how long the upload took (buffers deliver later)", 
   s.finished(0, true, 3000, 2500);
   assert.ok(s.admit(0, 4000, fixed(0)), "held: sent at 3000 but took 2500 ms");
   assert.equal(s.admit(0, 6500, fixed(0)), null);
+});
+
+Deno.test("a refusal names the piece's last recipient once its bytes have had time to land", () => {
+  const s = new PieceSpread(2, { holdMs: 1000 });
+  s.started(0);
+  assert.equal(s.admit(0, 10, fixed(0))!.holder, null, "in flight: nobody holds it yet");
+  s.finished(0, true, 100, 300, "a 10.0.0.2:65002");
+  assert.equal(s.admit(0, 200, fixed(0))!.holder, null, "sent, but maybe not landed");
+  assert.equal(s.admit(0, 400, fixed(0))!.holder, "a 10.0.0.2:65002");
+  // A later complete upload names its own recipient; an unnamed one names nobody.
+  s.started(0);
+  s.finished(0, true, 2000, 0, "b 10.0.0.3:65002");
+  assert.equal(s.admit(0, 2100, fixed(0))!.holder, "b 10.0.0.3:65002");
+  s.started(0);
+  s.finished(0, true, 4000);
+  assert.equal(s.admit(0, 4100, fixed(0))!.holder, null);
+});
+
+Deno.test("an asker that names itself is sent to the holder once, even after the hold", () => {
+  const s = new PieceSpread(3, { holdMs: 1000 });
+  s.started(0);
+  s.finished(0, true, 100, 0, "a");
+  // After the hold, an unnamed asker is served as before…
+  assert.equal(s.admit(0, 5000, fixed(0)), null);
+  // …a named one is first sent to the holder…
+  const first = s.admit(0, 5000, fixed(0), "b");
+  assert.deepEqual(first, { retryAfterMs: 1, suggest: [], holder: "a" });
+  // …and served when it comes back (the holder did not serve it).
+  assert.equal(s.admit(0, 6000, fixed(0), "b"), null);
+  // The holder itself asking again is not sent to itself.
+  assert.equal(s.admit(0, 6000, fixed(0), "a"), null);
+  // Within the hold a returning asker is still refused, naming the holder.
+  s.started(1);
+  s.finished(1, true, 100, 0, "a");
+  assert.equal(s.admit(1, 200, fixed(0), "c")!.holder, "a");
+  const back = s.admit(1, 300, fixed(0), "c");
+  assert.equal(back!.holder, "a");
+  assert.equal(back!.retryAfterMs, 800);
 });

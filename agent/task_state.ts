@@ -5,7 +5,13 @@
  * report back through its methods. No I/O here.
  */
 import { Bitset } from "../util/bitset.ts";
-import type { AnnounceResponse, FailureReason, ParentInfo, PieceFailure } from "../wire.ts";
+import type {
+  AnnounceResponse,
+  FailureReason,
+  ParentInfo,
+  PeerRef,
+  PieceFailure,
+} from "../wire.ts";
 import type { ParentView } from "./parent_choice.ts";
 import type { PieceView } from "./piece_choice.ts";
 
@@ -30,6 +36,8 @@ export interface KnownParent extends ParentView {
   suggest: number[];
   /** When the tracker last listed it. */
   listedAt: number;
+  /** Pieces a seed said it sent here, not yet seen in the tracker's bitmap of it. */
+  hinted: Set<number>;
 }
 
 /** One request in flight for a piece. */
@@ -58,6 +66,9 @@ export const BLOCK_MS: Record<FailureReason, number> = {
 
 /** A parent that failed within this long gets no endgame duplicates (see chooseParent). */
 const RECENT_FAILURE_MS = 30_000;
+
+/** A hinted holder that does not have the piece yet is asked again after this long. */
+export const NOT_YET_MS = 500;
 
 /** Parents not listed by the tracker for this long are forgotten. */
 const PARENT_FORGET_MS = 15_000;
@@ -121,6 +132,7 @@ export class TaskState {
       // Pieces are never lost while listed, so keep what we learned directly too.
       if (pieces && known.pieces) { for (const i of pieces) known.pieces.add(i); }
       else known.pieces = pieces;
+      if (pieces) { for (const i of known.hinted) if (pieces.has(i)) known.hinted.delete(i); }
       known.listedAt = now;
       return;
     }
@@ -144,6 +156,7 @@ export class TaskState {
       deferred: new Map(),
       suggest: [],
       listedAt: now,
+      hinted: new Set(),
       has: (i) => (parent.pieces?.has(i) ?? false) && !parent.deferred.has(i),
     };
     this.parents.set(info.hostId, parent);
@@ -178,6 +191,42 @@ export class TaskState {
     } else {
       p.deferred.set(piece, now + retryMs);
     }
+  }
+
+  /**
+   * A seed named `holder` as the peer it sent `piece` to: it becomes a known
+   * holder of it (a new parent if the tracker has not listed it to us), so
+   * the piece is taken from there and not from the seed again.
+   */
+  holderHinted(holder: PeerRef, piece: number, now: number): void {
+    if (this.pieceCount === null || piece >= this.pieceCount) return;
+    let p = this.parents.get(holder.hostId);
+    if (!p) {
+      let score = 1;
+      for (const q of this.parents.values()) if (!q.seed) score = Math.max(score, q.score);
+      const info = { hostId: holder.hostId, addr: holder.addr, idc: "", seed: false, score };
+      this.#mergeParent({ ...info, pieces: new Bitset(this.pieceCount).toBase64() }, now);
+      p = this.parents.get(holder.hostId)!;
+    }
+    if (p.seed || !p.pieces || p.pieces.has(piece)) return;
+    p.pieces.add(piece);
+    p.hinted.add(piece);
+  }
+
+  /**
+   * A parent we only had a seed's word for answered that it does not hold
+   * `piece` yet (its last bytes are still on the way): it rests for
+   * {@link NOT_YET_MS} like a busy parent, still a holder (so the seed is
+   * not asked in its place), with no failure counted or reported. True when
+   * that was the case; false for a piece the tracker said it holds (a real
+   * failure).
+   */
+  notHeldYet(hostId: string, piece: number, now: number): boolean {
+    const p = this.parents.get(hostId);
+    if (!p || !p.hinted.has(piece)) return false;
+    p.busyUntil = Math.max(p.busyUntil, now + NOT_YET_MS);
+    p.busy = true;
+    return true;
   }
 
   /** Records a failed piece request: the parent is avoided for a while and reported. */

@@ -95,3 +95,41 @@ Deno.test("HEAD of a piece takes no upload slot", async () => {
   assert.equal((await piece.arrayBuffer()).byteLength, 4 * 2 ** 20);
   assert.equal(await metric(agent.url, "dfly_agent_active_uploads"), 0);
 });
+
+Deno.test("seed spread: a refusal names the peer that had the whole piece, as its request named it", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "8MiB");
+  const tracker = await startTracker(h);
+  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--seed-spread", "30s");
+  const out = await h.tempDir("dfly-out-");
+  const got = await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  const piece = `${seed.url}/api/v1/pieces/${got.task_id}/0`;
+  const first = "0123456789abcdef0123456789abcdef 127.0.0.1:40001";
+  const whole = await fetch(piece, { headers: { "x-dfly-peer": first } });
+  assert.equal(whole.status, 200);
+  assert.equal((await whole.arrayBuffer()).byteLength, 4 * 2 ** 20);
+
+  // Later askers are sent to that peer (once the bytes have had time to land).
+  let named: string | null = null;
+  for (let i = 0; i < 50 && named === null; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const again = await fetch(piece, {
+      headers: { "x-dfly-peer": "fedcba9876543210fedcba9876543210 127.0.0.1:40002" },
+    });
+    assert.equal(again.status, 429);
+    assert.equal((await again.json()).code, "piece_spread");
+    named = again.headers.get("x-dfly-holder");
+  }
+  assert.equal(named, first);
+
+  // A malformed name is dropped, not repeated to others.
+  const piece1 = `${seed.url}/api/v1/pieces/${got.task_id}/1`;
+  const odd = await fetch(piece1, { headers: { "x-dfly-peer": "not a peer" } });
+  assert.equal(odd.status, 200);
+  await odd.arrayBuffer();
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await fetch(piece1);
+  assert.equal(after.status, 429);
+  await after.body?.cancel();
+  assert.equal(after.headers.get("x-dfly-holder"), null);
+});
