@@ -143,10 +143,11 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
         suggest: [],
       });
     }
-    // Named to later askers as this piece's holder (normalised, or dropped when malformed).
-    const asker = parsePeerRef(c.req.header(PEER_HEADER));
-    const recipient = asker && formatPeerRef(asker);
     const spread = deps.spread?.of(id, task.pieceCount) ?? null;
+    // A seed names the asker to later askers as this piece's holder (normalised, or
+    // dropped when malformed); other agents have no use for the name.
+    const asker = spread && parsePeerRef(c.req.header(PEER_HEADER));
+    const recipient = asker ? formatPeerRef(asker) : null;
     if (spread) {
       const refusal = spread.admit(index, deps.now(), Math.random, recipient);
       if (refusal) {

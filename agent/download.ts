@@ -672,13 +672,14 @@ export class TaskDownload {
     const stored = this.stored!;
     const started = this.#deps.now();
     const length = stored.pieceLength(piece);
+    const me = this.#deps.host();
     try {
       const body = await this.#deps.fetchPiece(parent.addr, this.id, piece, {
         length,
         token: this.#cfg.token,
         signal: controller.signal,
         headersTimeoutMs: this.#cfg.headersTimeoutMs,
-        from: formatPeerRef({ hostId: this.#deps.host().id, addr: this.#deps.host().addr }),
+        from: formatPeerRef({ hostId: me.id, addr: me.addr }),
       });
       const start = piece * stored.pieceSize;
       await this.#pipe(body, start, start + length, parent.hostId, mode, controller, () => {}, req);
@@ -690,7 +691,7 @@ export class TaskDownload {
       if (err instanceof SpreadDeferral) {
         agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });
         st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
-        if (err.holder && err.holder.hostId !== this.#deps.host().id) {
+        if (err.holder && err.holder.hostId !== me.id) {
           st.holderHinted(err.holder, piece, this.#deps.now());
         }
       } else if (

@@ -311,10 +311,6 @@ function lastLine(text: string): string {
 }
 
 /**
- * CPU seconds of each process in the origin host over the window, named by
- * its command (`tracker`, `agent` for dfly's main.ts, else the program).
- */
-/**
  * The origin's TCP retransmissions in the window: part of its wire bytes that
  * are neither payload nor framing (a congested uplink drops, TCP sends again).
  */
@@ -325,6 +321,10 @@ function retransmissions(start: Snapshot, end: Snapshot): string {
   return `origin resent ${retrans} of ${out} TCP segments (${(100 * retrans / out).toFixed(1)}%)`;
 }
 
+/**
+ * CPU seconds of each process in the origin host over the window, named by
+ * its command (`tracker`, `agent` for dfly's main.ts, else the program).
+ */
 async function originBreakdown(start: Snapshot, end: Snapshot, clkTck: number): Promise<string> {
   const byName = new Map<string, number>();
   for (const pid of end.originPids) {
