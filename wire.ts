@@ -163,6 +163,11 @@ export interface AnnounceRequest {
   sourceError: string | null;
   failed: PieceFailure[];
   done: boolean;
+  /**
+   * The `listing` token of the last answer this peer applied (0: none). The
+   * tracker leaves out parents that answer listed as they still are.
+   */
+  listing: number;
 }
 
 /** A peer the tracker suggests pulling from. */
@@ -188,7 +193,8 @@ export interface TaskMeta {
 
 /** Tracker → agent answer to an announce. */
 export interface AnnounceResponse {
-  task: TaskMeta;
+  /** Null when unchanged since the answer whose `listing` token was echoed. */
+  task: TaskMeta | null;
   /** `[pieceIndex, sha256 hex]` with sequence number above the request's cursor. */
   digests: [number, string][];
   digestCursor: number;
@@ -199,6 +205,11 @@ export interface AnnounceResponse {
   announceAfterMs: number;
   /** The tracker did not know this peer: send the full piece set next time. */
   resync: boolean;
+  /**
+   * Echo this in the next announce. Parents listed before and unchanged are
+   * left out of `parents` while the echoed tokens run unbroken; keep them.
+   */
+  listing: number;
 }
 
 /** An agent's cumulative byte counters since it started (for rates and offload). */
@@ -566,23 +577,29 @@ export function parseAnnounceRequest(value: unknown): AnnounceRequest {
     sourceError: nullableString(o, "sourceError", "announce", 1024),
     failed,
     done: boolean(o, "done", "announce"),
+    // Agents before this field get every parent in full.
+    listing: o.listing === undefined ? 0 : integer(o, "listing", "announce"),
+  };
+}
+
+function parseTaskMeta(value: unknown): TaskMeta {
+  const t = object(value, "announce response.task");
+  const nullableInt = (key: string) => t[key] === null ? null : integer(t, key, "task");
+  return {
+    id: taskIdField(t, "id", "task"),
+    length: nullableInt("length"),
+    pieceSize: nullableInt("pieceSize"),
+    pieceCount: nullableInt("pieceCount"),
+    etag: nullableString(t, "etag", "task"),
+    lastModified: nullableString(t, "lastModified", "task"),
   };
 }
 
 /** Parses an {@link AnnounceResponse}. */
 export function parseAnnounceResponse(value: unknown): AnnounceResponse {
   const o = object(value, "announce response");
-  const t = object(o.task, "announce response.task");
-  const nullableInt = (key: string) => t[key] === null ? null : integer(t, key, "task");
   return {
-    task: {
-      id: taskIdField(t, "id", "task"),
-      length: nullableInt("length"),
-      pieceSize: nullableInt("pieceSize"),
-      pieceCount: nullableInt("pieceCount"),
-      etag: nullableString(t, "etag", "task"),
-      lastModified: nullableString(t, "lastModified", "task"),
-    },
+    task: o.task === null ? null : parseTaskMeta(o.task),
     digests: parseDigestPairs(array(o, "digests", "response"), "response.digests"),
     digestCursor: integer(o, "digestCursor", "response"),
     backToSource: boolean(o, "backToSource", "response"),
@@ -605,6 +622,7 @@ export function parseAnnounceResponse(value: unknown): AnnounceResponse {
     }),
     announceAfterMs: integer(o, "announceAfterMs", "response", 3_600_000),
     resync: boolean(o, "resync", "response"),
+    listing: o.listing === undefined ? 0 : integer(o, "listing", "response"),
   };
 }
 

@@ -247,6 +247,7 @@ async function importTask(
       sourceError: null,
       failed: [],
       done: true,
+      listing: 0,
     });
   } catch (err) {
     trackerError = errorMessage(err);

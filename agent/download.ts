@@ -893,11 +893,14 @@ export class TaskDownload {
           sourceError,
           failed,
           done: finalAnnounce,
+          listing: st.listing,
         });
         if (full && !res.resync) st.fullReport = false;
         if (reportSource) this.#sourceInfoReported = true;
         if (sourceError === this.#sourceError) this.#sourceError = null;
-        this.#applyAnnounce(res.task);
+        // A null task is the metadata of an earlier answer, unchanged; check it all the same.
+        const meta = res.task ?? this.#trackerMeta;
+        if (meta) this.#applyAnnounce(meta);
         const wasSent = st.backToSource;
         st.applyAnnounce(res, this.#deps.now());
         if (wasSent && !st.backToSource) this.#leaveSource();

@@ -47,6 +47,7 @@ export async function reannounceHeld(deps: ReannounceDeps, url: string): Promise
         sourceError: null,
         failed: [],
         done: true,
+        listing: 0,
       });
       sent++;
     } catch (err) {

@@ -92,6 +92,8 @@ export class TaskState {
   pendingFailures: PieceFailure[] = [];
   /** The tracker sends this peer to the source. */
   backToSource = false;
+  /** Token of the last answer applied; the tracker leaves out parents it listed before. */
+  listing = 0;
 
   /** Sets the piece count (once), decoding what arrived before it. */
   setPieceCount(count: number, have?: Bitset): void {
@@ -116,6 +118,7 @@ export class TaskState {
     this.digestCursor = Math.max(this.digestCursor, res.digestCursor);
     this.backToSource = res.backToSource;
     if (res.resync) this.fullReport = true;
+    this.listing = res.listing;
     for (const info of res.parents) this.#mergeParent(info, now);
     for (const [id, p] of this.parents) {
       if (now - p.listedAt > PARENT_FORGET_MS && p.inFlight === 0) this.parents.delete(id);

@@ -27,6 +27,7 @@ function stateWithSeedAndPeer(): TaskState {
     digests: [],
     digestCursor: 0,
     backToSource: false,
+    listing: 0,
     parents: [parent(SEED, true, all), parent(PEER, false, new Bitset(4))],
     announceAfterMs: 1000,
     resync: false,
@@ -86,6 +87,7 @@ Deno.test("the tracker's bitmap confirming a named piece ends the hint", () => {
     digests: [],
     digestCursor: 0,
     backToSource: false,
+    listing: 0,
     parents: [{
       hostId: PEER,
       addr: "aaaa:65002",
@@ -99,4 +101,22 @@ Deno.test("the tracker's bitmap confirming a named piece ends the hint", () => {
   }, 50);
   assert.equal(st.parents.get(PEER)!.hinted.size, 0);
   assert.equal(st.notHeldYet(PEER, 1, 100), false);
+});
+
+Deno.test("an answer that leaves listed parents out keeps them, and its token is echoed next", () => {
+  const st = stateWithSeedAndPeer();
+  assert.equal(st.listing, 0);
+  st.applyAnnounce({
+    task: { id: "t", length: 16, pieceSize: 4, pieceCount: 4, etag: null, lastModified: null },
+    digests: [],
+    digestCursor: 0,
+    backToSource: false,
+    listing: 42,
+    parents: [],
+    announceAfterMs: 1000,
+    resync: false,
+  }, 14_000);
+  assert.equal(st.listing, 42);
+  assert.deepEqual([...st.parents.keys()].sort(), [PEER, SEED].sort());
+  assert.equal(pick(st, 1), SEED);
 });

@@ -59,6 +59,8 @@ interface SimPeer {
   order: number[];
   next: number;
   cursor: number;
+  /** Token of the last answer, echoed as a real agent does. */
+  listing: number;
   /** Its first (full) announce went out. */
   joined: boolean;
   /** An announce of it is in flight (one at a time, as in a real agent). */
@@ -133,6 +135,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
     sourceError: null,
     failed: [],
     done: false,
+    listing: 0,
     ...over,
   });
 
@@ -170,6 +173,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
     order: shuffled(pieces),
     next: 0,
     cursor: 0,
+    listing: 0,
     joined: false,
     busy: false,
   });
@@ -190,6 +194,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
           announce(p.host, { full: true }),
         );
         p.cursor = res.digestCursor;
+        p.listing = res.listing;
         p.joined = true;
       } catch {
         errors++;
@@ -272,7 +277,13 @@ async function measure(peerCount: number): Promise<LoadResult> {
         const res = await post<AnnounceResponse>(
           base,
           TRACKER_ROUTES.announce,
-          announce(p.host, { have, digestCursor: p.cursor, done, full: joining }),
+          announce(p.host, {
+            have,
+            digestCursor: p.cursor,
+            done,
+            full: joining,
+            listing: p.listing,
+          }),
         );
         if (t >= t0) {
           latencies.push(performance.now() - t);
@@ -281,6 +292,7 @@ async function measure(peerCount: number): Promise<LoadResult> {
           if (joining) joins++;
         }
         p.cursor = res.digestCursor;
+        p.listing = res.listing;
         p.joined = true;
         p.next += have.length;
         if (done) peers[idx] = newPeer(idx);

@@ -56,6 +56,7 @@ export function announce(h: HostInfo, extra: Partial<AnnounceRequest> = {}): Ann
     sourceError: null,
     failed: [],
     done: false,
+    listing: 0,
     ...extra,
   };
 }

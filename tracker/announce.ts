@@ -9,6 +9,7 @@ import type { Logger } from "../util/log.ts";
 import type { AnnounceRequest, AnnounceResponse, SourceReport, TaskMeta } from "../wire.ts";
 import { isIsolated } from "./host_health.ts";
 import { digestsAfter, type HostRec, type PeerRec, type TaskRec } from "./model.ts";
+import { leaveOutListed } from "./listing.ts";
 import { selectParents } from "./parents.ts";
 import type { TriggerSeed } from "./seed_trigger.ts";
 import { chooseSource } from "./source_choice.ts";
@@ -62,9 +63,20 @@ export function handleAnnounce(req: AnnounceRequest, deps: AnnounceDeps): Announ
   const backToSource = decideSource(deps, task, peer, host, req.task.private);
   state.raiseDigestSeq(task, req.digestCursor);
   const digests = digestsAfter(task, req.digestCursor);
-  const parents = selectParents(state, task, { peer, host }, now, deps.random);
+  const picked = selectParents(state, task, { peer, host }, now, deps.random);
+  const token = state.nextListingToken();
+  const { parents, meta, listing } = leaveOutListed({
+    previous: peer.listing,
+    echoed: req.listing,
+    fresh: req.full,
+    picked,
+    meta: taskMeta(task),
+    now,
+    token,
+  });
+  peer.listing = listing;
   return {
-    task: taskMeta(task),
+    task: meta,
     digests: digests.map((d) => [d.idx, d.digest]),
     digestCursor: task.digestSeq,
     backToSource,
@@ -75,6 +87,7 @@ export function handleAnnounce(req: AnnounceRequest, deps: AnnounceDeps): Announ
       ? WAITING_ANNOUNCE_MS
       : DOWNLOADING_ANNOUNCE_MS,
     resync: created && !req.full,
+    listing: token,
   };
 }
 

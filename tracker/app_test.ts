@@ -27,7 +27,7 @@ Deno.test("announce: a live seed is triggered first and the peer waits", async (
   const first = await announceOk(t, announce(a, { full: true }));
   assert.equal(first.backToSource, false);
   assert.equal(first.announceAfterMs, 100);
-  assert.equal(first.task.length, null);
+  assert.equal(first.task!.length, null);
   assert.deepEqual(first.parents, []);
   assert.equal(first.resync, false);
   assert.deepEqual(t.triggers, [{
@@ -127,13 +127,13 @@ Deno.test("announce: a source report from an unassigned peer is adopted when nob
   // a is the source-goer; b's own report is ignored while a is active.
   assert.equal((await announceOk(t, announce(a, { full: true }))).backToSource, true);
   assert.equal(
-    (await announceOk(t, announce(b, { full: true, source: report }))).task.length,
+    (await announceOk(t, announce(b, { full: true, source: report }))).task!.length,
     null,
   );
   // a gives up; now b's report (it fetched on its own) is taken and b becomes the source-goer.
   await announceOk(t, announce(a, { sourceError: "origin answered 503" }));
   const adopted = await announceOk(t, announce(b, { source: report, have: [0] }));
-  assert.equal(adopted.task.length, 5 * MiB);
+  assert.equal(adopted.task!.length, 5 * MiB);
   assert.equal(adopted.backToSource, true);
 });
 
@@ -155,7 +155,7 @@ Deno.test("announce: without a seed the first source-peers peers go to the sourc
     digests: [[0, digest(0)]],
   };
   const ignored = await announceOk(t, announce(c, { source: report }));
-  assert.equal(ignored.task.length, null);
+  assert.equal(ignored.task!.length, null);
 
   // A source error hands the slot to the next peer.
   const failed = await announceOk(t, announce(a, { sourceError: "origin answered 503" }));
@@ -165,7 +165,7 @@ Deno.test("announce: without a seed the first source-peers peers go to the sourc
 
   // Once a peer is done, nobody new goes to the source.
   const accepted = await announceOk(t, announce(c, { source: report, have: [0, 1] }));
-  assert.equal(accepted.task.pieceCount, 2);
+  assert.equal(accepted.task!.pieceCount, 2);
   await announceOk(
     t,
     announce(c, { source: { ...report, digests: [[1, digest(1)]] }, have: [1], done: true }),
@@ -253,6 +253,42 @@ Deno.test("announce: parents are spread over useful peers, not always the same",
   }
   assert.ok(!seen.has(host(25).id), "host 25 holds piece 0 only");
   assert.ok(seen.size > 20, `only ${seen.size} distinct parents`);
+});
+
+Deno.test("announce: parents already listed and unchanged are left out while the token is echoed", async () => {
+  await using t = await TestTracker.open();
+  const source: SourceReport = {
+    length: 12 * MiB,
+    etag: null,
+    lastModified: null,
+    digests: [[0, digest(0)], [1, digest(1)], [2, digest(2)]],
+  };
+  await announceOk(t, announce(host(1), { full: true, have: [0, 1, 2], source }));
+  await announceOk(t, announce(host(2), { full: true, have: [0] }));
+  const me = host(9);
+  const first = await announceOk(t, announce(me, { full: true }));
+  assert.deepEqual(first.parents.map((p) => p.hostId).sort(), [host(1).id, host(2).id].sort());
+  assert.ok(first.listing > 0);
+
+  const same = await announceOk(t, announce(me, { listing: first.listing }));
+  assert.deepEqual(same.parents, []);
+  assert.equal(same.task, null, "metadata it has");
+  assert.notEqual(same.listing, first.listing);
+
+  // Host 2 gains a piece: only it is listed again, with its new pieces.
+  await announceOk(t, announce(host(2), { have: [1] }));
+  const changed = await announceOk(t, announce(me, { listing: same.listing }));
+  assert.deepEqual(changed.parents.map((p) => p.hostId), [host(2).id]);
+  assert.deepEqual([...Bitset.fromBase64(3, changed.parents[0].pieces)], [0, 1]);
+
+  // An answer lost on the way: the stale token gets everything again.
+  const lost = await announceOk(t, announce(me, { listing: same.listing }));
+  assert.equal(lost.parents.length, 2);
+  assert.equal(lost.task?.length, 12 * MiB);
+  // An agent that sends no token (older than this field) always gets everything.
+  const plain = await t.post(TRACKER_ROUTES.announce, { ...announce(me), listing: undefined });
+  assert.equal(plain.status, 200);
+  assert.equal(parseAnnounceResponse(plain.body).parents.length, 2);
 });
 
 Deno.test("announce: a caller that accepts gzip gets the same answer gzipped", async () => {

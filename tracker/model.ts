@@ -3,6 +3,7 @@
  * and the peers of each task. Only {@link TrackerState} creates and removes
  * them; handlers change fields and tell the state what they touched.
  */
+import type { Listing } from "./listing.ts";
 import type { Bitset } from "../util/bitset.ts";
 
 /** An agent as the tracker knows it. */
@@ -45,6 +46,8 @@ export interface PeerRec {
   lastAnnounce: number;
   /** Position in its task's `peerList`. */
   slot: number;
+  /** The parents its last answer left it knowing (see listing.ts); null before any. */
+  listing: Listing | null;
 }
 
 /** A seed the tracker asked to fetch a task. */

@@ -33,9 +33,16 @@ export class TrackerState {
   /** Ids of seed hosts. */
   readonly seeds: Set<string> = new Set();
   readonly changes: ChangeSet = new ChangeSet();
+  /** Last answer token handed out; starts at random so another tracker's tokens do not match. */
+  #listingToken = Math.floor(Math.random() * 2 ** 40) + 1;
 
   constructor(options: TrackerStateOptions) {
     this.options = options;
+  }
+
+  /** A new announce-answer token (see listing.ts). */
+  nextListingToken(): number {
+    return ++this.#listingToken;
   }
 
   /** True when the host was heard from within the peer TTL. */
@@ -105,6 +112,7 @@ export class TrackerState {
       updatedAt: now,
       lastAnnounce: now,
       slot: task.peerList.length,
+      listing: null,
     };
     task.peers.set(host.id, peer);
     task.peerList.push(peer);

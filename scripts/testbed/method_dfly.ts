@@ -125,10 +125,14 @@ export async function runDfly(ctx: MethodContext, options: DflyMethodOptions): P
     ctx,
     "dfly",
     outputs,
-    async () => started = await startClients(ctx, (_h, i) => get(outputs[i])),
+    async () => {
+      await ctx.bed.countReceivedFrom(ctx.clients, origin.ip, [DFLY_TRACKER_PORT, DFLY_AGENT_PORT]);
+      return started = await startClients(ctx, (_h, i) => get(outputs[i]));
+    },
   );
   result.method = options.prewarm ? "dfly" : "dfly (cold seed)";
   result.notes.push(byteSources((started as Started | null)?.stdouts?.() ?? []));
+  result.notes.push(await originPorts(ctx));
   result.notes.push(await seedUploads(origin, ctx.file.size));
   result.notes.push(await clientRejections(ctx.clients));
   if (Deno.env.get("DFLY_BENCH_DENO_FLAGS")) {
@@ -174,6 +178,20 @@ async function clientRejections(clients: TestbedHost[]): Promise<string> {
   }, by peers ${deferred("peer")}; endgame bytes lost ${
     (sum("dfly_agent_superseded_bytes_total") / 2 ** 20).toFixed(0)
   } MiB`;
+}
+
+/**
+ * What the clients received from the origin host, by its source port, in
+ * copies of the file: the tracker's answers apart from the seed agent's
+ * pieces and refusals. IP bytes as received (merged segments), so most
+ * TCP/IP framing is in neither.
+ */
+async function originPorts(ctx: MethodContext): Promise<string> {
+  const bytes = await ctx.bed.receivedFrom(ctx.clients);
+  const copies = (port: number) => ((bytes.get(port) ?? 0) / ctx.file.size).toFixed(3);
+  return `clients received from the origin's tracker ${
+    copies(DFLY_TRACKER_PORT)
+  } copies, from its seed agent ${copies(DFLY_AGENT_PORT)} copies (IP bytes)`;
 }
 
 /**

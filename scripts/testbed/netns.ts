@@ -15,7 +15,7 @@
  * {@link Testbed.destroy} kills every process left in the namespaces and
  * deletes them; it is safe to call more than once.
  */
-import { parseTcpSegments, type TcpSegments } from "./proc_counters.ts";
+import { parseIptablesSportBytes, parseTcpSegments, type TcpSegments } from "./proc_counters.ts";
 
 /** One emulated host. */
 export interface TestbedHost {
@@ -179,6 +179,45 @@ export class Testbed {
   async tcpSegments(h: TestbedHost): Promise<TcpSegments> {
     const { stdout } = await run("ip", ["netns", "exec", h.ns, "cat", "/proc/net/snmp"]);
     return parseTcpSegments(stdout);
+  }
+
+  /**
+   * Starts counting, from zero, the IP bytes each of `hosts` receives on eth0
+   * from TCP source `port`s of address `from` (iptables rules with no target:
+   * they only count). Counted where the bytes arrive, so a packet the
+   * sender's queue dropped is not counted; received segments may be merged,
+   * so most per-segment headers are not counted either.
+   */
+  async countReceivedFrom(hosts: TestbedHost[], from: string, ports: number[]): Promise<void> {
+    await Promise.all(hosts.map(async (h) => {
+      const ipt = (...args: string[]) =>
+        run("ip", ["netns", "exec", h.ns, "iptables", "-w", ...args]);
+      const counted = parseIptablesSportBytes((await ipt("-nvxL", "INPUT")).stdout);
+      for (const port of ports) {
+        if (counted.has(port)) continue;
+        await ipt("-A", "INPUT", "-i", "eth0", "-p", "tcp", "-s", from, "--sport", String(port));
+      }
+      await ipt("-Z", "INPUT");
+    }));
+  }
+
+  /** Bytes per source port that `hosts` received since {@link countReceivedFrom}, summed. */
+  async receivedFrom(hosts: TestbedHost[]): Promise<Map<number, number>> {
+    const total = new Map<number, number>();
+    const each = await Promise.all(hosts.map(async (h) => {
+      const { stdout } = await run("ip", [
+        "netns",
+        "exec",
+        h.ns,
+        "iptables",
+        "-w",
+        "-nvxL",
+        "INPUT",
+      ]);
+      return parseIptablesSportBytes(stdout);
+    }));
+    for (const m of each) for (const [port, n] of m) total.set(port, (total.get(port) ?? 0) + n);
+    return total;
   }
 
   /** Wire bytes host `h` has sent (its eth0 htb class counter). */

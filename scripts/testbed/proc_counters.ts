@@ -75,6 +75,32 @@ export function parseTcSentBytes(text: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Bytes per TCP source port from `iptables -nvxL OUTPUT` (rules with no
+ * target, one per port, that only count). Ports without a rule are absent.
+ *
+ * @example
+ * ```ts
+ * import { parseIptablesSportBytes } from "./proc_counters.ts";
+ * const text = "Chain OUTPUT (policy ACCEPT 0 packets, 0 bytes)\n" +
+ *   "    pkts      bytes target     prot opt in     out     source               destination\n" +
+ *   "      12     4096            6    --  *      eth0    0.0.0.0/0            0.0.0.0/0            tcp spt:8002\n";
+ * if (parseIptablesSportBytes(text).get(8002) !== 4096) throw new Error();
+ * ```
+ */
+export function parseIptablesSportBytes(text: string): Map<number, number> {
+  const bytes = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    const port = /\bspt:(\d+)\b/.exec(line);
+    const counts = /^\s*(\d+)\s+(\d+)\s/.exec(line);
+    if (port && counts) {
+      const p = Number(port[1]);
+      bytes.set(p, (bytes.get(p) ?? 0) + Number(counts[2]));
+    }
+  }
+  return bytes;
+}
+
 /** A network namespace's TCP segment counters (`/proc/net/snmp`). */
 export interface TcpSegments {
   /** Segments sent, retransmissions excluded. */

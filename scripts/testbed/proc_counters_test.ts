@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   cpuBusyPercent,
   parseBashTimes,
+  parseIptablesSportBytes,
   parsePidStatTicks,
   parseProcStat,
   parseRssBytes,
@@ -54,4 +55,17 @@ Deno.test("parseTcpSegments() reads OutSegs and RetransSegs by name", () => {
     "Tcp: 1 200 120000 -1 5 7 0 0 2 1500 1800 42 0 3 0\n";
   assert.deepEqual(parseTcpSegments(text), { out: 1800, retrans: 42 });
   assert.throws(() => parseTcpSegments("Ip: 1\n"), TypeError);
+});
+
+Deno.test("parseIptablesSportBytes() sums the byte counters of port rules and skips others", () => {
+  const text = [
+    "Chain OUTPUT (policy ACCEPT 120 packets, 99999 bytes)",
+    "    pkts      bytes target     prot opt in     out     source               destination",
+    "     300   412000            6    --  *      eth0    0.0.0.0/0            0.0.0.0/0            tcp spt:8002",
+    "   40000 55000000            6    --  *      eth0    0.0.0.0/0            0.0.0.0/0            tcp spt:65002",
+    "       5      300            6    --  *      eth0    0.0.0.0/0            0.0.0.0/0            tcp dpt:8002",
+    "",
+  ].join("\n");
+  assert.deepEqual([...parseIptablesSportBytes(text)], [[8002, 412000], [65002, 55000000]]);
+  assert.equal(parseIptablesSportBytes("").size, 0);
 });
