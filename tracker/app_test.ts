@@ -11,6 +11,14 @@ import { announce, digest, host, TASK, TestTracker } from "./_test_utils.ts";
 
 const MiB = 2 ** 20;
 
+/** A source report of a three-piece, 12 MiB task. */
+const THREE_PIECES: SourceReport = {
+  length: 12 * MiB,
+  etag: null,
+  lastModified: null,
+  digests: [[0, digest(0)], [1, digest(1)], [2, digest(2)]],
+};
+
 async function announceOk(t: TestTracker, body: unknown): Promise<AnnounceResponse> {
   const res = await t.post(TRACKER_ROUTES.announce, body);
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -257,13 +265,7 @@ Deno.test("announce: parents are spread over useful peers, not always the same",
 
 Deno.test("announce: parents already listed and unchanged are left out while the token is echoed", async () => {
   await using t = await TestTracker.open();
-  const source: SourceReport = {
-    length: 12 * MiB,
-    etag: null,
-    lastModified: null,
-    digests: [[0, digest(0)], [1, digest(1)], [2, digest(2)]],
-  };
-  await announceOk(t, announce(host(1), { full: true, have: [0, 1, 2], source }));
+  await announceOk(t, announce(host(1), { full: true, have: [0, 1, 2], source: THREE_PIECES }));
   await announceOk(t, announce(host(2), { full: true, have: [0] }));
   const me = host(9);
   const first = await announceOk(t, announce(me, { full: true }));
@@ -293,15 +295,9 @@ Deno.test("announce: parents already listed and unchanged are left out while the
 
 Deno.test("announce: a caller that accepts gzip gets the same answer gzipped", async () => {
   await using t = await TestTracker.open();
-  const source: SourceReport = {
-    length: 12 * MiB,
-    etag: null,
-    lastModified: null,
-    digests: [[0, digest(0)], [1, digest(1)], [2, digest(2)]],
-  };
   // Enough parents holding pieces that the answer is well over a kilobyte.
   for (let i = 1; i <= 12; i++) {
-    await announceOk(t, announce(host(i), { full: true, have: [0, 1, 2], source }));
+    await announceOk(t, announce(host(i), { full: true, have: [0, 1, 2], source: THREE_PIECES }));
   }
   const body = JSON.stringify(announce(host(20), { full: true }));
   const plain = await t.request("POST", TRACKER_ROUTES.announce, body);

@@ -190,32 +190,22 @@ export class Testbed {
    */
   async countReceivedFrom(hosts: TestbedHost[], from: string, ports: number[]): Promise<void> {
     await Promise.all(hosts.map(async (h) => {
-      const ipt = (...args: string[]) =>
-        run("ip", ["netns", "exec", h.ns, "iptables", "-w", ...args]);
-      const counted = parseIptablesSportBytes((await ipt("-nvxL", "INPUT")).stdout);
+      const counted = parseIptablesSportBytes((await iptables(h, "-nvxL", "INPUT")).stdout);
       for (const port of ports) {
         if (counted.has(port)) continue;
-        await ipt("-A", "INPUT", "-i", "eth0", "-p", "tcp", "-s", from, "--sport", String(port));
+        const rule = ["-i", "eth0", "-p", "tcp", "-s", from, "--sport", `${port}`];
+        await iptables(h, "-A", "INPUT", ...rule);
       }
-      await ipt("-Z", "INPUT");
+      await iptables(h, "-Z", "INPUT");
     }));
   }
 
   /** Bytes per source port that `hosts` received since {@link countReceivedFrom}, summed. */
   async receivedFrom(hosts: TestbedHost[]): Promise<Map<number, number>> {
     const total = new Map<number, number>();
-    const each = await Promise.all(hosts.map(async (h) => {
-      const { stdout } = await run("ip", [
-        "netns",
-        "exec",
-        h.ns,
-        "iptables",
-        "-w",
-        "-nvxL",
-        "INPUT",
-      ]);
-      return parseIptablesSportBytes(stdout);
-    }));
+    const each = await Promise.all(
+      hosts.map(async (h) => parseIptablesSportBytes((await iptables(h, "-nvxL", "INPUT")).stdout)),
+    );
     for (const m of each) for (const [port, n] of m) total.set(port, (total.get(port) ?? 0) + n);
     return total;
   }
@@ -301,6 +291,11 @@ export class Testbed {
       await run("ip", ["netns", "del", ns], true);
     }
   }
+}
+
+/** `iptables -w ARGS` inside host `h` (-w: wait for the xtables lock other hosts' calls hold). */
+function iptables(h: TestbedHost, ...args: string[]) {
+  return run("ip", ["netns", "exec", h.ns, "iptables", "-w", ...args]);
 }
 
 /** htb with one class at `rate` and a byte-limited fifo under it, on `dev`'s egress. */

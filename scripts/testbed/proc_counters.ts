@@ -76,7 +76,7 @@ export function parseTcSentBytes(text: string): number {
 }
 
 /**
- * Bytes per TCP source port from `iptables -nvxL OUTPUT` (rules with no
+ * Bytes per TCP source port from `iptables -nvxL CHAIN` (rules with no
  * target, one per port, that only count). Ports without a rule are absent.
  *
  * @example
