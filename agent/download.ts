@@ -100,8 +100,10 @@ export interface DownloadConfig {
 
 /** Sensible defaults for {@link DownloadConfig}. */
 export const DEFAULT_DOWNLOAD_CONFIG: DownloadConfig = {
-  maxPeerRequests: 8,
-  maxPerParent: 3,
+  // Fewer, faster transfers: a piece is whole (shareable) sooner and each
+  // parent's upload slots are asked less often in vain (docs/SWARM.md, change 12).
+  maxPeerRequests: 5,
+  maxPerParent: 2,
   maxPerSeed: 1,
   seedLastResort: true,
   randomFirst: 4,

@@ -17,8 +17,12 @@ import type { TrackerState } from "./state.ts";
 
 /** Announce again this soon while waiting for the task's length. */
 export const WAITING_ANNOUNCE_MS = 100;
-/** Announce again this soon while downloading. */
-export const DOWNLOADING_ANNOUNCE_MS = 1000;
+/**
+ * Announce again this soon while downloading with nothing to report (an agent
+ * with new pieces announces within 250 ms anyway); longer halves the idle
+ * announces without slowing anyone (docs/SWARM.md, change 12).
+ */
+export const DOWNLOADING_ANNOUNCE_MS = 2000;
 /** Announce again this soon once done. */
 export const DONE_ANNOUNCE_MS = 5000;
 
