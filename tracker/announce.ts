@@ -19,8 +19,8 @@ import type { TrackerState } from "./state.ts";
 export const WAITING_ANNOUNCE_MS = 100;
 /**
  * Announce again this soon while downloading with nothing to report (an agent
- * with new pieces announces within 250 ms anyway); longer halves the idle
- * announces without slowing anyone (docs/SWARM.md, change 12).
+ * with new pieces announces within 250 ms anyway); 2 s halves the idle
+ * announces and slowed no swarm benchmark (docs/SWARM.md, change 12).
  */
 export const DOWNLOADING_ANNOUNCE_MS = 2000;
 /** Announce again this soon once done. */

@@ -8,7 +8,6 @@ import {
   TRACKER_ROUTES,
 } from "../wire.ts";
 import { announce, digest, host, TASK, TestTracker } from "./_test_utils.ts";
-import { DOWNLOADING_ANNOUNCE_MS } from "./announce.ts";
 
 const MiB = 2 ** 20;
 
@@ -84,7 +83,7 @@ Deno.test("announce: the seed's source report gives length, digests and a parent
 
   const a2 = await announceOk(t, announce(a));
   assert.equal(a2.backToSource, false);
-  assert.equal(a2.announceAfterMs, DOWNLOADING_ANNOUNCE_MS);
+  assert.equal(a2.announceAfterMs, 2000);
   assert.deepEqual(a2.digests, [[0, digest(0)], [1, digest(1)]]);
   assert.equal(a2.parents.length, 1);
   const parent = a2.parents[0];
