@@ -433,7 +433,9 @@ export class TaskDownload {
         this.#deps.log.info("no progress from peers; using the source", { task: this.id });
       }
       this.#schedule();
-      await this.#loopWake.wait(250);
+      // Idle tick 250 ms, or sooner when a resting parent may be asked again.
+      const rest = this.#state.nextChangeAt(this.#deps.now()) - this.#deps.now();
+      await this.#loopWake.wait(Math.max(1, Math.min(250, Math.ceil(rest))));
     }
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BUSY_RETRY_MS, PieceSpread, SpreadLedgers } from "./piece_spread.ts";
+import { BUSY_RETRY_MS, DOUBT_MS, PieceSpread, SpreadLedgers } from "./piece_spread.ts";
 
 const fixed = (x: number) => () => x;
 
@@ -119,11 +119,48 @@ Deno.test("an asker that names itself is sent to the holder once, even after the
   assert.equal(s.admit(0, 6000, fixed(0), "b"), null);
   // The holder itself asking again is not sent to itself.
   assert.equal(s.admit(0, 6000, fixed(0), "a"), null);
-  // Within the hold a returning asker is still refused, naming the holder.
-  s.started(1);
-  s.finished(1, true, 100, 0, "a");
-  assert.equal(s.admit(1, 200, fixed(0), "c")!.holder, "a");
-  const back = s.admit(1, 300, fixed(0), "c");
-  assert.equal(back!.holder, "a");
+  // Within the hold a returning asker is still refused until the hold ends.
+  const t = new PieceSpread(3, { holdMs: 1000 });
+  t.started(1);
+  t.finished(1, true, 100, 0, "a");
+  assert.equal(t.admit(1, 200, fixed(0), "c")!.holder, "a");
+  const back = t.admit(1, 300, fixed(0), "c");
   assert.equal(back!.retryAfterMs, 800);
+});
+
+Deno.test("a holder an asker came back from is named to nobody for a while", () => {
+  const s = new PieceSpread(4, { holdMs: 10_000 });
+  for (const piece of [0, 1, 2]) {
+    s.started(piece);
+    s.finished(piece, true, 100, 0, "a");
+  }
+  assert.equal(s.admit(0, 5000, fixed(0), "b")!.holder, "a");
+  // b could not get piece 0 from a (a left, say): it waits out the hold, naming nobody…
+  assert.deepEqual(s.admit(0, 5001, fixed(0), "b"), {
+    retryAfterMs: 5099,
+    suggest: [3],
+    holder: null,
+  });
+  assert.equal(s.admit(0, 10_100, fixed(0), "b"), null);
+  // …and the next askers are not sent to a for any piece: served once the hold is over.
+  assert.equal(s.admit(1, 10_101, fixed(0), "c"), null);
+  // Once the doubt has run out (b's last return renewed it), a is named again.
+  assert.equal(s.admit(2, 10_099 + DOUBT_MS, fixed(0), "f"), null, "served, a not named");
+  assert.equal(s.admit(2, 10_100 + DOUBT_MS, fixed(0), "e")!.holder, "a");
+});
+
+Deno.test("a doubted holder that takes another whole piece is named again", () => {
+  const s = new PieceSpread(4, { holdMs: 1000 });
+  s.started(0);
+  s.finished(0, true, 100, 0, "a");
+  assert.equal(s.admit(0, 5000, fixed(0), "b")!.holder, "a");
+  assert.equal(s.admit(0, 5001, fixed(0), "b"), null);
+  s.started(0);
+  s.finished(0, true, 5100, 0, "b");
+  // Piece 1 goes to a: a is there after all.
+  s.started(1);
+  s.finished(1, true, 5200, 0, "a");
+  assert.equal(s.admit(1, 7000, fixed(0), "c")!.holder, "a");
+  // Piece 0's last holder is b now, named as before.
+  assert.equal(s.admit(0, 7000, fixed(0), "c")!.holder, "b");
 });

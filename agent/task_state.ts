@@ -176,6 +176,26 @@ export class TaskState {
   }
 
   /**
+   * The earliest moment after `now` at which a parent's rest ends (busy,
+   * blocked, or a piece held back): the schedule may change then. Infinity
+   * when none rests. The download loop wakes at it, so "come back in 1 ms"
+   * from a seed costs 1 ms and not the loop's idle tick (measured: a second
+   * downloader of a file whose first one had left waited ~100 ms a piece).
+   */
+  nextChangeAt(now: number): number {
+    let next = Infinity;
+    const later = (t: number) => {
+      if (t > now && t < next) next = t;
+    };
+    for (const p of this.parents.values()) {
+      later(p.busyUntil);
+      later(p.blockedUntil);
+      for (const until of p.deferred.values()) later(until);
+    }
+    return next;
+  }
+
+  /**
    * A parent told us to come back: a seed held `piece` back for `retryMs`
    * (it is on its way to another peer) and suggested other pieces, or every
    * upload slot was taken. Not a failure: nothing is reported. With no

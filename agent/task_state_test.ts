@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Bitset } from "../util/bitset.ts";
 import type { AnnounceResponse, ParentInfo } from "../wire.ts";
 import { chooseParent } from "./parent_choice.ts";
-import { NOT_YET_MS, TaskState } from "./task_state.ts";
+import { BLOCK_MS, NOT_YET_MS, TaskState } from "./task_state.ts";
 
 const SEED = "5".repeat(32);
 const PEER = "a".repeat(32);
@@ -75,6 +75,19 @@ Deno.test("a named holder still receiving the piece is asked again shortly, with
   assert.equal(pick(st, 1), PEER);
   // For a piece the tracker listed, not holding it is a failure as before.
   assert.equal(st.notHeldYet(PEER, 2, 200), false);
+});
+
+Deno.test("nextChangeAt: the earliest end of a parent's rest, for the download loop to wake at", () => {
+  const st = stateWithSeedAndPeer();
+  assert.equal(st.nextChangeAt(0), Infinity, "nobody rests");
+  // The seed says: come back in 1 ms (the holder it named could not serve us).
+  st.parentDeferred(SEED, 1, 1, [], 100);
+  assert.equal(st.nextChangeAt(100), 101);
+  st.parentDeferred(SEED, 2, 300, [3], 100); // piece 2 held back, piece 3 suggested
+  st.parentFailed(PEER, 0, "connect", 100);
+  assert.equal(st.nextChangeAt(101), 400, "past the 1 ms: the held-back piece");
+  assert.equal(st.nextChangeAt(400), 100 + BLOCK_MS.connect, "then the failed peer's block");
+  assert.equal(st.nextChangeAt(100 + BLOCK_MS.connect), Infinity);
 });
 
 Deno.test("the tracker's bitmap confirming a named piece ends the hint", () => {

@@ -11,6 +11,7 @@ import { parseScriptArgs } from "./args.ts";
 import { Harness } from "../tests/_harness.ts";
 import { getVia, startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
 import { parseSize } from "../util/units.ts";
+import { parsePidStatTicks } from "./testbed/proc_counters.ts";
 
 const { values } = parseScriptArgs("bench_single", {
   options: { size: { type: "string", default: "1GiB" }, runs: { type: "string", default: "3" } },
@@ -21,6 +22,11 @@ const runs = Number(values.runs);
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** CPU seconds (user + system) process `pid` has used so far (Linux clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  return parsePidStatTicks(await Deno.readTextFile(`/proc/${pid}/stat`)) / 100;
 }
 
 async function curl(url: string, out: string): Promise<number> {
@@ -65,20 +71,31 @@ http { access_log off; sendfile on; server { listen 127.0.0.1:${port}; root ${di
   nginxUrl = `http://127.0.0.1:${port}/file.bin`;
 }
 
+/** CPU seconds of the serving seed and of the downloading agent during each `dfly get`. */
+const seedCpu: number[] = [];
+const agentCpu: number[] = [];
 const rows: [string, number[]][] = [["curl ← origin (Deno)", []], ["dfly get ← 1 peer", []]];
 if (nginxUrl) rows.push(["curl ← nginx", []]);
 for (let i = 0; i < runs; i++) {
   if (nginxUrl) rows[2][1].push(await curl(nginxUrl, `${out}/curl.bin`));
   rows[0][1].push(await curl(origin.fileUrl, `${out}/curl.bin`));
   const agent = await startAgent(h, `agent-${i}`, tracker.url);
+  const seedBefore = await cpuSeconds(seed.child.pid);
+  const agentBefore = await cpuSeconds(agent.child.pid);
   const r = await getVia(h, agent.url, origin.fileUrl, `${out}/get.bin`);
+  seedCpu.push(await cpuSeconds(seed.child.pid) - seedBefore);
+  agentCpu.push(await cpuSeconds(agent.child.pid) - agentBefore);
   if (r.from_source_bytes > 0) {
     console.error(`run ${i}: ${r.from_source_bytes} bytes came from the source`);
   }
   rows[1][1].push(r.seconds);
   await Deno.remove(`${out}/get.bin`);
   await agent.kill();
-  console.error(`run ${i}: ${rows.map(([n, xs]) => `${n} ${xs[i].toFixed(2)} s`).join(", ")}`);
+  console.error(
+    `run ${i}: ${rows.map(([n, xs]) => `${n} ${xs[i].toFixed(2)} s`).join(", ")}; CPU seed ${
+      seedCpu[i].toFixed(2)
+    } s, agent ${agentCpu[i].toFixed(2)} s`,
+  );
 }
 
 const dfly = median(rows[1][1]);
@@ -95,3 +112,9 @@ for (const [name, xs] of rows) {
     }% |`,
   );
 }
+const gib = size / 2 ** 30;
+console.log(
+  `\nCPU during dfly get (medians, per GiB): serving seed ${
+    (median(seedCpu) / gib).toFixed(2)
+  } CPU-s, downloading agent ${(median(agentCpu) / gib).toFixed(2)} CPU-s`,
+);

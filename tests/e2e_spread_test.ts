@@ -133,3 +133,27 @@ Deno.test("seed spread: a refusal names the peer that had the whole piece, as it
   await after.body?.cancel();
   assert.equal(after.headers.get("x-dfly-holder"), null);
 });
+
+Deno.test("seed spread: a downloader after the first one left is not sent to it for every piece", async () => {
+  await using h = new Harness();
+  const origin = await startOrigin(h, "64MiB");
+  const tracker = await startTracker(h);
+  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--seed-spread", "200ms");
+  const out = await h.tempDir("dfly-out-");
+  await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  const first = await startAgent(h, "first", tracker.url);
+  await getVia(h, first.url, origin.fileUrl, `${out}/first.bin`);
+  // The seed knows `first` as the holder of all 16 pieces; then it leaves.
+  await first.kill();
+  await new Promise((r) => setTimeout(r, 400)); // past the hold
+  const before = await metric(seed.url, "dfly_agent_spread_refused_total");
+  const later = await startAgent(h, "later", tracker.url);
+  const got = await getVia(h, later.url, origin.fileUrl, `${out}/later.bin`);
+  assert.equal(await sha256File(`${out}/later.bin`), origin.sha256);
+  assert.equal(got.from_source_bytes, 0);
+  // Once `later` came back from the gone holder, the seed stopped naming it:
+  // a few pieces asked before that return are refused, not all 16.
+  const refused = await metric(seed.url, "dfly_agent_spread_refused_total") - before;
+  assert.ok(refused <= 8, `the seed refused ${refused} requests of 16 pieces`);
+  assert.equal(await metric(seed.url, "dfly_agent_pieces_uploaded_total"), 32);
+});
