@@ -696,7 +696,13 @@ export class TaskDownload {
         agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });
         st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
         if (err.holder && err.holder.hostId !== me.id) {
-          st.holderHinted(err.holder, piece, this.#deps.now());
+          const now = this.#deps.now();
+          st.holderHinted(err.holder, piece, now);
+          // A holder we could not connect to (gone): ask the seed for this
+          // piece again at once. It serves a returning asker and stops naming
+          // that holder; asking for other pieces first had each of them
+          // refused the same way.
+          if (st.unreachable(err.holder.hostId, now)) parent.suggest.unshift(piece);
         }
       } else if (
         err instanceof PeerError && err.notHeld &&

@@ -28,6 +28,8 @@ export interface KnownParent extends ParentView {
   failures: number;
   /** When a piece transfer from it last failed (-Infinity: never). */
   failedAt: number;
+  /** Why the last failed transfer from it failed (null: none failed). */
+  lastFailure: FailureReason | null;
   /** Told us to come back (429) until then. */
   busyUntil: number;
   /** Pieces a seed held back (piece_spread), until when. */
@@ -153,6 +155,7 @@ export class TaskState {
       blockedUntil: 0,
       failures: 0,
       failedAt: -Infinity,
+      lastFailure: null,
       failedRecently: false,
       busyUntil: 0,
       busy: false,
@@ -259,9 +262,20 @@ export class TaskState {
     if (!p) return;
     p.failures++;
     p.failedAt = now;
+    p.lastFailure = reason;
     p.failedRecently = true;
     p.blockedUntil = Math.max(p.blockedUntil, now + BLOCK_MS[reason]);
     p.blocked = true;
+  }
+
+  /**
+   * True while `hostId` is blocked after a failed connection: a host that
+   * refuses or drops connections has most likely left (a timeout or a bad
+   * answer may be a busy host and is not counted).
+   */
+  unreachable(hostId: string, now: number): boolean {
+    const p = this.parents.get(hostId);
+    return p !== undefined && p.lastFailure === "connect" && p.blockedUntil > now;
   }
 
   /** Folds a finished transfer into the parent's speed estimate. */

@@ -90,6 +90,17 @@ Deno.test("nextChangeAt: the earliest end of a parent's rest, for the download l
   assert.equal(st.nextChangeAt(100 + BLOCK_MS.connect), Infinity);
 });
 
+Deno.test("unreachable: blocked after a failed connection, not after a timeout", () => {
+  const st = stateWithSeedAndPeer();
+  assert.equal(st.unreachable(PEER, 0), false);
+  st.parentFailed(PEER, 0, "timeout", 100);
+  assert.equal(st.unreachable(PEER, 200), false, "a busy host may time out");
+  st.parentFailed(PEER, 1, "connect", 300);
+  assert.equal(st.unreachable(PEER, 400), true);
+  assert.equal(st.unreachable(PEER, 300 + BLOCK_MS.connect), false, "the block ran out");
+  assert.equal(st.unreachable(NEW, 400), false, "unknown host");
+});
+
 Deno.test("the tracker's bitmap confirming a named piece ends the hint", () => {
   const st = stateWithSeedAndPeer();
   st.holderHinted({ hostId: PEER, addr: "aaaa:65002" }, 1, 10);

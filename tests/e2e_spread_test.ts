@@ -151,9 +151,9 @@ Deno.test("seed spread: a downloader after the first one left is not sent to it 
   const got = await getVia(h, later.url, origin.fileUrl, `${out}/later.bin`);
   assert.equal(await sha256File(`${out}/later.bin`), origin.sha256);
   assert.equal(got.from_source_bytes, 0);
-  // Once `later` came back from the gone holder, the seed stopped naming it:
-  // a few pieces asked before that return are refused, not all 16.
+  // `later` could not reach the holder the seed named, so it asked the seed
+  // for that piece again at once; the seed then stopped naming the gone holder.
   const refused = await metric(seed.url, "dfly_agent_spread_refused_total") - before;
-  assert.ok(refused <= 8, `the seed refused ${refused} requests of 16 pieces`);
+  assert.ok(refused <= 3, `the seed refused ${refused} requests of 16 pieces`);
   assert.equal(await metric(seed.url, "dfly_agent_pieces_uploaded_total"), 32);
 });
