@@ -5,7 +5,7 @@
  * module; neither imports the other.
  */
 import { WireError } from "./errors.ts";
-import { isTaskId } from "./util/task_id.ts";
+import { isTaskId } from "./util/task_id_pattern.ts";
 
 /** Routes served by the tracker. */
 export const TRACKER_ROUTES = {

@@ -12,7 +12,6 @@
 import { DflyError } from "../errors.ts";
 import type { DownloadEvent, DownloadRequest } from "../wire.ts";
 import { TASK_ID_HEADER } from "../wire.ts";
-import { taskId as computeTaskId } from "../util/task_id.ts";
 import { createTransport } from "../util/tls.ts";
 import { AgentClient } from "./agent_client.ts";
 import { parseDownloadEvent } from "./download_event.ts";
@@ -155,8 +154,13 @@ interface StreamContext {
 async function streamViaAgent(context: StreamContext): Promise<AgentOutcome> {
   const { client, options, progress, signal, openSink } = context;
   const res = await client.download(request(options, null, progress));
+  // The agent names the task; an older one may not (task_id.ts needs node:crypto: loaded only then).
   const id = res.headers.get(TASK_ID_HEADER) ??
-    computeTaskId({ url: options.url, tag: options.tag, filter: options.filter });
+    (await import("../util/task_id.ts")).taskId({
+      url: options.url,
+      tag: options.tag,
+      filter: options.filter,
+    });
   const declared = res.headers.get("content-length");
   const expected = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
   let sink: OutputSink;

@@ -15,13 +15,7 @@ export interface TaskKey {
   filter?: readonly string[];
 }
 
-/** A task id is 64 lowercase hex characters (a sha256). */
-export const TASK_ID_PATTERN = /^[0-9a-f]{64}$/;
-
-/** True when `id` has the shape of a task id. */
-export function isTaskId(id: string): boolean {
-  return TASK_ID_PATTERN.test(id);
-}
+export { isTaskId, TASK_ID_PATTERN } from "./task_id_pattern.ts";
 
 /**
  * The URL without its fragment and without the filtered query parameters;
