@@ -434,7 +434,8 @@ export class TaskDownload {
       }
       this.#schedule();
       // Idle tick 250 ms, or sooner when a resting parent may be asked again.
-      const rest = this.#state.nextChangeAt(this.#deps.now()) - this.#deps.now();
+      const at = this.#deps.now();
+      const rest = this.#state.nextChangeAt(at) - at;
       await this.#loopWake.wait(Math.max(1, Math.min(250, Math.ceil(rest))));
     }
   }
@@ -694,9 +695,9 @@ export class TaskDownload {
     } catch (err) {
       if (err instanceof SpreadDeferral) {
         agentMetrics.spreadDeferred.inc(1, { parent: parent.seed ? "seed" : "peer" });
-        st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, this.#deps.now());
+        const now = this.#deps.now();
+        st.parentDeferred(parent.hostId, piece, err.retryMs, err.suggest, now);
         if (err.holder && err.holder.hostId !== me.id) {
-          const now = this.#deps.now();
           st.holderHinted(err.holder, piece, now);
           // A holder we could not connect to (gone): ask the seed for this
           // piece again at once. It serves a returning asker and stops naming

@@ -19,13 +19,22 @@ async function metric(
   return sumSamples(parseMetrics(text), name, labels);
 }
 
+/**
+ * An origin serving `size`, a tracker, and a seed started with `seedArgs`
+ * that already holds the whole file; `taskId` is the file's task.
+ */
+async function seededSwarm(h: Harness, size: string, ...seedArgs: string[]) {
+  const origin = await startOrigin(h, size);
+  const tracker = await startTracker(h);
+  const seed = await startAgent(h, "seed", tracker.url, "--seed", ...seedArgs);
+  const out = await h.tempDir("dfly-out-");
+  const got = await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  return { origin, tracker, seed, out, taskId: got.task_id };
+}
+
 Deno.test("seed spread: four agents at once get about one copy out of the seed", async () => {
   await using h = new Harness();
-  const origin = await startOrigin(h, "48MiB");
-  const tracker = await startTracker(h);
-  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--upload-limit", "12MiB");
-  const out = await h.tempDir("dfly-out-");
-  await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  const { origin, tracker, seed, out } = await seededSwarm(h, "48MiB", "--upload-limit", "12MiB");
   const agents = await Promise.all(
     [1, 2, 3, 4].map((i) => startAgent(h, `agent${i}`, tracker.url)),
   );
@@ -98,12 +107,8 @@ Deno.test("HEAD of a piece takes no upload slot", async () => {
 
 Deno.test("seed spread: a refusal names the peer that had the whole piece, as its request named it", async () => {
   await using h = new Harness();
-  const origin = await startOrigin(h, "8MiB");
-  const tracker = await startTracker(h);
-  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--seed-spread", "30s");
-  const out = await h.tempDir("dfly-out-");
-  const got = await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
-  const piece = `${seed.url}/api/v1/pieces/${got.task_id}/0`;
+  const { seed, taskId } = await seededSwarm(h, "8MiB", "--seed-spread", "30s");
+  const piece = `${seed.url}/api/v1/pieces/${taskId}/0`;
   const first = "0123456789abcdef0123456789abcdef 127.0.0.1:40001";
   const whole = await fetch(piece, { headers: { "x-dfly-peer": first } });
   assert.equal(whole.status, 200);
@@ -123,7 +128,7 @@ Deno.test("seed spread: a refusal names the peer that had the whole piece, as it
   assert.equal(named, first);
 
   // A malformed name is dropped, not repeated to others.
-  const piece1 = `${seed.url}/api/v1/pieces/${got.task_id}/1`;
+  const piece1 = `${seed.url}/api/v1/pieces/${taskId}/1`;
   const odd = await fetch(piece1, { headers: { "x-dfly-peer": "not a peer" } });
   assert.equal(odd.status, 200);
   await odd.arrayBuffer();
@@ -136,11 +141,7 @@ Deno.test("seed spread: a refusal names the peer that had the whole piece, as it
 
 Deno.test("seed spread: a downloader after the first one left is not sent to it for every piece", async () => {
   await using h = new Harness();
-  const origin = await startOrigin(h, "64MiB");
-  const tracker = await startTracker(h);
-  const seed = await startAgent(h, "seed", tracker.url, "--seed", "--seed-spread", "200ms");
-  const out = await h.tempDir("dfly-out-");
-  await getVia(h, seed.url, origin.fileUrl, `${out}/seed.bin`);
+  const { origin, tracker, seed, out } = await seededSwarm(h, "64MiB", "--seed-spread", "200ms");
   const first = await startAgent(h, "first", tracker.url);
   await getVia(h, first.url, origin.fileUrl, `${out}/first.bin`);
   // The seed knows `first` as the holder of all 16 pieces; then it leaves.
