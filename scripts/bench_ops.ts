@@ -1,25 +1,38 @@
 /**
  * @module bench_ops — numbers for the operator paths of issue 7 on
  * loopback: start-up to listening of a tracker from source vs from the
- * bundle (`deno task bundle`), and `dfly import` / `dfly export` throughput
- * of one file between two agents, against `cp` of the same file. Prints a
- * table of medians.
+ * bundle (`deno task bundle`); a burst of `dfly get`s started at once for a
+ * file the agent already holds, from source vs from the bundle (wall time
+ * until all are done, CPU per command: what each `dfly get` costs before
+ * any byte moves); and `dfly import` / `dfly export` throughput of one file
+ * between two agents, against `cp` of the same file. Prints a table of
+ * medians.
  *
  * ```sh
- * deno run -A scripts/bench_ops.ts [--size 256MiB] [--runs 3]
+ * deno run -A scripts/bench_ops.ts [--size 256MiB] [--runs 3] [--burst 16]
  * ```
  */
 import { parseScriptArgs } from "./args.ts";
-import { Harness } from "../tests/_harness.ts";
-import { startAgent, startTracker } from "../tests/_swarm.ts";
+import { Harness, MAIN } from "../tests/_harness.ts";
+import { startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
+import { parseBashTimes, TIMES_MARKER } from "./testbed/proc_counters.ts";
 import { parseSize } from "../util/units.ts";
 import { buildBundle } from "./bundle.ts";
 
 const { values } = parseScriptArgs("bench_ops", {
-  options: { size: { type: "string", default: "256MiB" }, runs: { type: "string", default: "3" } },
+  options: {
+    size: { type: "string", default: "256MiB" },
+    runs: { type: "string", default: "3" },
+    burst: { type: "string", default: "16" },
+  },
 });
 const size = parseSize(values.size!);
 const runs = Number(values.runs);
+const burst = Number(values.burst);
+if (!(runs >= 1) || !Number.isInteger(burst) || burst < 1) {
+  console.error("bench_ops: bad arguments (--runs ≥ 1, --burst a whole number ≥ 1)");
+  Deno.exit(2);
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -54,6 +67,63 @@ for (let i = 0; i < runs; i++) {
       ], { cwd: dir })).kill()
     ),
   );
+}
+
+/**
+ * Starts `burst` commands at once, each under bash's `times`; resolves to the
+ * wall time until all exited and their CPU seconds (user + system) each.
+ */
+async function runBurst(
+  command: (i: number) => string[],
+): Promise<{ seconds: number; cpu: number[] }> {
+  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
+  const t0 = performance.now();
+  const outs = await Promise.all(
+    Array.from({ length: burst }, (_, i) =>
+      new Deno.Command("bash", {
+        args: ["-c", script, "burst", ...command(i)],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+      }).output()),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stderr);
+  const failed = outs.find((o) => o.code !== 0);
+  if (failed) throw new Error(`dfly get failed: ${text(failed).slice(0, 300)}`);
+  return { seconds, cpu: outs.map((o) => parseBashTimes(text(o))) };
+}
+
+const getSeconds = { source: [] as number[], bundle: [] as number[] };
+const getCpu = { source: [] as number[], bundle: [] as number[] };
+{
+  const origin = await startOrigin(h, "1MiB");
+  const tracker = await startTracker(h);
+  const agent = await startAgent(h, "get-agent", tracker.url);
+  const getArgs = (i: number) => [
+    "get",
+    origin.fileUrl,
+    "-o",
+    `${dir}/get${i}.bin`,
+    "--agent",
+    agent.url,
+    "--no-progress",
+  ];
+  const deno = Deno.execPath();
+  const variants = {
+    source: (i: number) => [deno, "run", "-A", MAIN, ...getArgs(i)],
+    bundle: (i: number) => [deno, "run", "-A", "--no-config", `${dist}/dfly.js`, ...getArgs(i)],
+  };
+  await runBurst((i) => variants.source(i)); // the agent now holds the file
+  for (let i = 0; i < runs; i++) {
+    for (const name of ["source", "bundle"] as const) {
+      const r = await runBurst(variants[name]);
+      getSeconds[name].push(r.seconds);
+      getCpu[name].push(...r.cpu);
+    }
+  }
+  await agent.kill();
+  await tracker.kill();
 }
 
 const file = `${dir}/payload.bin`;
@@ -114,4 +184,16 @@ for (
   ], ["cp of the same file", copies]] as const
 ) {
   console.log(`| ${name} | ${median(xs).toFixed(2)} | ${(mb / median(xs)).toFixed(0)} |`);
+}
+
+console.log(
+  `\n| ${burst} × \`dfly get\` at once, a 1 MiB file the agent holds (median of ${runs}) | until all done (s) | CPU-s per get |`,
+);
+console.log("| --- | ---: | ---: |");
+for (const name of ["source", "bundle"] as const) {
+  console.log(
+    `| from ${name === "source" ? "source (\`deno run -A main.ts\`)" : "dist/dfly.js"} | ${
+      median(getSeconds[name]).toFixed(2)
+    } | ${median(getCpu[name]).toFixed(3)} |`,
+  );
 }

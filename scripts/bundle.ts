@@ -2,12 +2,18 @@
  * @module bundle — `deno task bundle`: builds a runnable dfly into `dist/`
  * without downloading anything:
  *
- *   dist/dfly.js                      one JavaScript file (`deno bundle`)
+ *   dist/dfly.js                      the entry (`deno bundle --code-splitting`)
+ *   dist/*.js                         its chunks: each command's code and the shared parts
  *   dist/migrations/                  the tracker's SQL migrations
  *   dist/node_modules/@libsql/<os>/   libsql's native library (a `.node` addon)
  *
  * Run it with `deno run -A dist/dfly.js <command> …` (the directory can be
  * moved anywhere as a whole; it needs no deno.json and no network).
+ *
+ * Split into chunks because `dfly get` is started once per download: from
+ * one 1.1 MB file every start parsed the tracker, the agent and the database
+ * driver too; with chunks it loads `main.ts`'s lazy command imports only
+ * (`scripts/bench_ops.ts` measures the difference).
  * `--out DIR` builds elsewhere (the end-to-end test builds into a temp dir).
  */
 import { fileURLToPath } from "node:url";
@@ -63,10 +69,13 @@ export async function buildBundle(out: string): Promise<void> {
     "--node-modules-dir=manual",
     "--platform",
     "deno",
-    "-o",
-    `${out}/dfly.js`,
+    "--code-splitting",
+    "--outdir",
+    out,
     "main.ts",
   ]);
+  // The entry is named after main.ts; chunks import each other, never the entry.
+  await Deno.rename(`${out}/main.js`, `${out}/dfly.js`);
   await copyDir(`${ROOT}tracker/migrations`, `${out}/migrations`);
   const natives = await nativePackages();
   if (natives.length === 0) throw new Error("no native @libsql package in node_modules");
@@ -74,7 +83,7 @@ export async function buildBundle(out: string): Promise<void> {
     await copyDir(dir, `${out}/node_modules/@libsql/${name}`);
   }
   console.error(
-    `bundle: ${out}/dfly.js, migrations/, native libsql for ${
+    `bundle: ${out}/dfly.js and its chunks, migrations/, native libsql for ${
       natives.map((n) => n.name).join(", ")
     }\nrun:    deno run -A ${out}/dfly.js --help`,
   );
