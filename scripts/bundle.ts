@@ -64,6 +64,7 @@ export async function buildBundle(out: string): Promise<void> {
   if (!installed) await run(Deno.execPath(), ["install", "--frozen"]);
   await run(Deno.execPath(), [
     "bundle",
+    "--quiet", // it would list every chunk; errors still go to stderr
     // Read node_modules as installed above; never take its lock, which would make
     // concurrently starting deno processes print "Blocking waiting for file lock".
     "--node-modules-dir=manual",
