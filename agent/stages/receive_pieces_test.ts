@@ -148,3 +148,120 @@ Deno.test("receivePieces() waits for the download limit", async () => {
   });
   assert.ok(performance.now() - started >= 300, "held back by the limiter");
 });
+
+/**
+ * Serves one response whose body is `steps` in order on loopback: a chunk
+ * is sent, a number waits that many ms, a promise waits for it. Returns the
+ * fetched body (a byte stream, so receivePieces reads it with BYOB reads).
+ */
+async function scriptedBody(
+  steps: (Uint8Array | number | Promise<void>)[],
+): Promise<{ body: ReadableStream<Uint8Array>; sent: () => number; close(): Promise<void> }> {
+  let sent = 0;
+  const server = Deno.serve({ port: 0, onListen() {} }, () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (const step of steps) {
+            if (typeof step === "number") await new Promise((r) => setTimeout(r, step));
+            else if (step instanceof Uint8Array) {
+              controller.enqueue(step);
+              sent++;
+            } else await step;
+          }
+          controller.close();
+        },
+      }),
+    ));
+  const res = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+  return { body: res.body!, sent: () => sent, close: () => server.shutdown() };
+}
+
+Deno.test("receivePieces() hands out many small reads of one piece as a few batches", async () => {
+  const bytes = new Uint8Array(20 * 1024).map((_, i) => i % 251);
+  // 1 KiB every 5 ms: each arrives as a read of its own.
+  const steps = Array.from({ length: 20 }, (_, i) => [bytes.subarray(i * 1024, (i + 1) * 1024), 5])
+    .flat();
+  const script = await scriptedBody(steps);
+  const file = new Uint8Array(bytes.length);
+  let calls = 0;
+  const pieces: number[] = [];
+  await receivePieces(script.body, {
+    start: 0,
+    end: bytes.length,
+    pieceSize: bytes.length,
+    length: bytes.length,
+    pool: new BufferPool(512 * 1024, 2),
+    controller: new AbortController(),
+    idleMs: 5000,
+    expected: () => sha(bytes),
+    what: "piece",
+    bytes: (_i, offset, part) => {
+      calls++;
+      file.set(part, offset);
+    },
+    piece: (i) => void pieces.push(i),
+  });
+  await script.close();
+  assert.deepEqual(file, bytes);
+  assert.deepEqual(pieces, [0]);
+  assert.ok(calls <= 3, `20 reads were handed out in ${calls} calls`);
+});
+
+Deno.test("receivePieces() checks a piece as soon as its last byte is in, while the body stalls", async () => {
+  const bytes = new Uint8Array(8 * 1024).map((_, i) => i % 13);
+  const release = Promise.withResolvers<void>();
+  const script = await scriptedBody([
+    bytes.subarray(0, 1024),
+    5,
+    bytes.subarray(1024, 4096),
+    release.promise,
+    bytes.subarray(4096),
+  ]);
+  const piece0 = Promise.withResolvers<void>();
+  const done = receivePieces(script.body, {
+    start: 0,
+    end: bytes.length,
+    pieceSize: 4096,
+    length: bytes.length,
+    pool: new BufferPool(512 * 1024, 2),
+    controller: new AbortController(),
+    idleMs: 5000,
+    expected: (i) => sha(bytes.subarray(i * 4096, (i + 1) * 4096)),
+    what: "piece",
+    bytes: () => {},
+    piece: (i) => {
+      if (i === 0) piece0.resolve();
+    },
+  });
+  const timeout = new Promise<string>((r) => setTimeout(() => r("timeout"), 3000));
+  assert.equal(await Promise.race([piece0.promise.then(() => "piece 0"), timeout]), "piece 0");
+  release.resolve();
+  await done;
+  await script.close();
+});
+
+Deno.test("receivePieces() hands out a slow sender's bytes before the piece is whole", async () => {
+  const bytes = new Uint8Array(4 * 1024).map((_, i) => i % 7);
+  const steps = Array.from({ length: 4 }, (_, i) => [bytes.subarray(i * 1024, (i + 1) * 1024), 300])
+    .flat();
+  const script = await scriptedBody(steps);
+  const sentAtCalls: number[] = [];
+  await receivePieces(script.body, {
+    start: 0,
+    end: bytes.length,
+    pieceSize: 1024 * 1024,
+    length: bytes.length,
+    pool: new BufferPool(512 * 1024, 2),
+    controller: new AbortController(),
+    idleMs: 5000,
+    expected: () => null,
+    what: "piece",
+    bytes: () => void sentAtCalls.push(script.sent()),
+    piece: () => {},
+  });
+  await script.close();
+  // Chunks 300 ms apart (more than BATCH_MS): bytes go out before the last chunk is sent.
+  assert.ok(sentAtCalls.length >= 2, `handed out in ${sentAtCalls.length} calls`);
+  assert.ok(sentAtCalls[0] < 4, `first bytes handed out after ${sentAtCalls[0]} of 4 chunks`);
+});
