@@ -6,10 +6,10 @@
  *
  * Network reads are small (~12 KB each in the swarm testbed), so BYOB reads
  * fill one pooled buffer and its bytes are hashed and handed out together:
- * once {@link BATCH_BYTES} are in, a piece's last byte is in, or
- * {@link BATCH_MS} passed. One hash update and one file write per batch
- * instead of per read: ~10% less CPU in the swarm at N = 8 (docs/SWARM.md,
- * change 14).
+ * once {@link BATCH_BYTES} are in, a piece's last byte is in,
+ * {@link BATCH_MS} passed, or a read was large ({@link LARGE_READ}). One
+ * hash update and one file write per batch instead of per read: ~10% less
+ * CPU in the swarm at N = 8 (docs/SWARM.md, change 14).
  *
  * It replaces a chain of five Web Streams stages (pooled read, idle timeout,
  * rate limit, split, hash, file sink): in the swarm testbed each chunk's trip
@@ -26,6 +26,9 @@ import type { BufferPool } from "./buffer_pool.ts";
  * together (at most half a pool buffer, so the next read always has room).
  */
 export const BATCH_BYTES = 256 * 1024;
+
+/** A read at least this large is handed out at once, with what was gathered before it. */
+export const LARGE_READ = 64 * 1024;
 
 /**
  * A batch is handed out at the latest this long after its first byte came,
@@ -168,6 +171,8 @@ export async function receivePieces(
       pending += chunk.byteLength;
       const pieceEnd = Math.min(length, (Math.floor(at / pieceSize) + 1) * pieceSize);
       if (
+        // A large read is a batch by itself (fast links): keep reads whole.
+        chunk.byteLength >= LARGE_READ ||
         // Half a buffer at most, so the next read always has room.
         pending >= Math.min(BATCH_BYTES, held!.byteLength / 2) ||
         // A piece is checked the moment its last byte is in.

@@ -265,3 +265,45 @@ Deno.test("receivePieces() hands out a slow sender's bytes before the piece is w
   assert.ok(sentAtCalls.length >= 2, `handed out in ${sentAtCalls.length} calls`);
   assert.ok(sentAtCalls[0] < 4, `first bytes handed out after ${sentAtCalls[0]} of 4 chunks`);
 });
+
+Deno.test("receivePieces() hands out a large read at once, without waiting for more", async () => {
+  const bytes = new Uint8Array(160 * 1024).map((_, i) => i % 11);
+  const release = Promise.withResolvers<void>();
+  let pulls = 0;
+  // A byte stream that answers BYOB reads with exactly 100 KiB, then the rest once released.
+  const body = new ReadableStream({
+    type: "bytes",
+    async pull(controller) {
+      const view = controller.byobRequest!.view as Uint8Array;
+      const from = pulls++ === 0 ? 0 : 100 * 1024;
+      if (from > 0) await release.promise;
+      const part = bytes.subarray(from, from === 0 ? 100 * 1024 : bytes.length);
+      view.set(part);
+      controller.byobRequest!.respond(part.byteLength);
+      if (from > 0) controller.close();
+    },
+  });
+  let handed = 0;
+  const seen = Promise.withResolvers<void>();
+  const done = receivePieces(body, {
+    start: 0,
+    end: bytes.length,
+    pieceSize: 1024 * 1024,
+    length: bytes.length,
+    pool: new BufferPool(512 * 1024, 2),
+    controller: new AbortController(),
+    idleMs: 5000,
+    expected: () => null,
+    what: "piece",
+    bytes: (_i, _offset, part) => {
+      handed += part.byteLength;
+      if (handed >= 100 * 1024) seen.resolve();
+    },
+    piece: () => {},
+  });
+  const timeout = new Promise<string>((r) => setTimeout(() => r("timeout"), 2000));
+  assert.equal(await Promise.race([seen.promise.then(() => "handed"), timeout]), "handed");
+  release.resolve();
+  await done;
+  assert.equal(handed, bytes.length);
+});
