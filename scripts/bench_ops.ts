@@ -15,7 +15,7 @@
 import { parseScriptArgs } from "./args.ts";
 import { Harness, MAIN } from "../tests/_harness.ts";
 import { startAgent, startOrigin, startTracker } from "../tests/_swarm.ts";
-import { parseBashTimes, TIMES_MARKER } from "./testbed/proc_counters.ts";
+import { bashTimedArgs, parseBashTimes } from "./testbed/proc_counters.ts";
 import { parseSize } from "../util/units.ts";
 import { buildBundle } from "./bundle.ts";
 
@@ -76,12 +76,11 @@ for (let i = 0; i < runs; i++) {
 async function runBurst(
   command: (i: number) => string[],
 ): Promise<{ seconds: number; cpu: number[] }> {
-  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
   const t0 = performance.now();
   const outs = await Promise.all(
     Array.from({ length: burst }, (_, i) =>
       new Deno.Command("bash", {
-        args: ["-c", script, "burst", ...command(i)],
+        args: bashTimedArgs(command(i)),
         cwd: dir,
         stdout: "null",
         stderr: "piped",

@@ -178,17 +178,9 @@ export async function receivePieces(
         // A piece is checked the moment its last byte is in.
         at + pending >= pieceEnd ||
         now - pendingSince >= BATCH_MS
-      ) {
-        const batch = new Uint8Array(held!, 0, pending);
-        pending = 0;
-        await take(batch);
-      }
+      ) await takePending();
     }
-    if (pending > 0) {
-      const batch = new Uint8Array(held!, 0, pending);
-      pending = 0;
-      await take(batch);
-    }
+    if (pending > 0) await takePending();
     if (at < end) {
       throw watch.error ??
         new SourceError(`Sender sent ${at - start} bytes, expected ${end - start}`);
@@ -201,6 +193,13 @@ export async function receivePieces(
   } finally {
     watch.stop();
     signal.removeEventListener("abort", onAbort);
+  }
+
+  /** Hands out the batch gathered in `held`; the buffer is read into afresh after. */
+  function takePending(): Promise<void> {
+    const batch = new Uint8Array(held!, 0, pending);
+    pending = 0;
+    return take(batch);
   }
 
   /** Hashes `data` (the file bytes from `at` on) piece by piece and hands them out. */

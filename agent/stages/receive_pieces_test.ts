@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DigestMismatchError, SourceError } from "../../errors.ts";
+import { within } from "../../util/within.ts";
 import { TokenBucket } from "../token_bucket.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { IdleTimeoutError, receivePieces, type ReceivePiecesOptions } from "./receive_pieces.ts";
@@ -177,6 +178,29 @@ async function scriptedBody(
   return { body: res.body!, sent: () => sent, close: () => server.shutdown() };
 }
 
+/**
+ * Options of {@link receivePieces} for all of `bytes` as one range, read into
+ * 512 KiB pool buffers with a 5 s idle bound; `rest` says what to check and
+ * where the bytes and pieces go.
+ */
+function wholeOf(
+  bytes: Uint8Array,
+  pieceSize: number,
+  rest: Pick<ReceivePiecesOptions, "expected" | "bytes" | "piece">,
+): ReceivePiecesOptions {
+  return {
+    start: 0,
+    end: bytes.length,
+    pieceSize,
+    length: bytes.length,
+    pool: new BufferPool(512 * 1024, 2),
+    controller: new AbortController(),
+    idleMs: 5000,
+    what: "piece",
+    ...rest,
+  };
+}
+
 Deno.test("receivePieces() hands out many small reads of one piece as a few batches", async () => {
   const bytes = new Uint8Array(20 * 1024).map((_, i) => i % 251);
   // 1 KiB every 5 ms: each arrives as a read of its own.
@@ -186,22 +210,17 @@ Deno.test("receivePieces() hands out many small reads of one piece as a few batc
   const file = new Uint8Array(bytes.length);
   let calls = 0;
   const pieces: number[] = [];
-  await receivePieces(script.body, {
-    start: 0,
-    end: bytes.length,
-    pieceSize: bytes.length,
-    length: bytes.length,
-    pool: new BufferPool(512 * 1024, 2),
-    controller: new AbortController(),
-    idleMs: 5000,
-    expected: () => sha(bytes),
-    what: "piece",
-    bytes: (_i, offset, part) => {
-      calls++;
-      file.set(part, offset);
-    },
-    piece: (i) => void pieces.push(i),
-  });
+  await receivePieces(
+    script.body,
+    wholeOf(bytes, bytes.length, {
+      expected: () => sha(bytes),
+      bytes: (_i, offset, part) => {
+        calls++;
+        file.set(part, offset);
+      },
+      piece: (i) => void pieces.push(i),
+    }),
+  );
   await script.close();
   assert.deepEqual(file, bytes);
   assert.deepEqual(pieces, [0]);
@@ -219,23 +238,17 @@ Deno.test("receivePieces() checks a piece as soon as its last byte is in, while 
     bytes.subarray(4096),
   ]);
   const piece0 = Promise.withResolvers<void>();
-  const done = receivePieces(script.body, {
-    start: 0,
-    end: bytes.length,
-    pieceSize: 4096,
-    length: bytes.length,
-    pool: new BufferPool(512 * 1024, 2),
-    controller: new AbortController(),
-    idleMs: 5000,
-    expected: (i) => sha(bytes.subarray(i * 4096, (i + 1) * 4096)),
-    what: "piece",
-    bytes: () => {},
-    piece: (i) => {
-      if (i === 0) piece0.resolve();
-    },
-  });
-  const timeout = new Promise<string>((r) => setTimeout(() => r("timeout"), 3000));
-  assert.equal(await Promise.race([piece0.promise.then(() => "piece 0"), timeout]), "piece 0");
+  const done = receivePieces(
+    script.body,
+    wholeOf(bytes, 4096, {
+      expected: (i) => sha(bytes.subarray(i * 4096, (i + 1) * 4096)),
+      bytes: () => {},
+      piece: (i) => {
+        if (i === 0) piece0.resolve();
+      },
+    }),
+  );
+  assert.ok(await within(piece0.promise, 3000), "piece 0 checked while the body stalls");
   release.resolve();
   await done;
   await script.close();
@@ -247,19 +260,14 @@ Deno.test("receivePieces() hands out a slow sender's bytes before the piece is w
     .flat();
   const script = await scriptedBody(steps);
   const sentAtCalls: number[] = [];
-  await receivePieces(script.body, {
-    start: 0,
-    end: bytes.length,
-    pieceSize: 1024 * 1024,
-    length: bytes.length,
-    pool: new BufferPool(512 * 1024, 2),
-    controller: new AbortController(),
-    idleMs: 5000,
-    expected: () => null,
-    what: "piece",
-    bytes: () => void sentAtCalls.push(script.sent()),
-    piece: () => {},
-  });
+  await receivePieces(
+    script.body,
+    wholeOf(bytes, 1024 * 1024, {
+      expected: () => null,
+      bytes: () => void sentAtCalls.push(script.sent()),
+      piece: () => {},
+    }),
+  );
   await script.close();
   // Chunks 300 ms apart (more than BATCH_MS): bytes go out before the last chunk is sent.
   assert.ok(sentAtCalls.length >= 2, `handed out in ${sentAtCalls.length} calls`);
@@ -285,24 +293,18 @@ Deno.test("receivePieces() hands out a large read at once, without waiting for m
   });
   let handed = 0;
   const seen = Promise.withResolvers<void>();
-  const done = receivePieces(body, {
-    start: 0,
-    end: bytes.length,
-    pieceSize: 1024 * 1024,
-    length: bytes.length,
-    pool: new BufferPool(512 * 1024, 2),
-    controller: new AbortController(),
-    idleMs: 5000,
-    expected: () => null,
-    what: "piece",
-    bytes: (_i, _offset, part) => {
-      handed += part.byteLength;
-      if (handed >= 100 * 1024) seen.resolve();
-    },
-    piece: () => {},
-  });
-  const timeout = new Promise<string>((r) => setTimeout(() => r("timeout"), 2000));
-  assert.equal(await Promise.race([seen.promise.then(() => "handed"), timeout]), "handed");
+  const done = receivePieces(
+    body,
+    wholeOf(bytes, 1024 * 1024, {
+      expected: () => null,
+      bytes: (_i, _offset, part) => {
+        handed += part.byteLength;
+        if (handed >= 100 * 1024) seen.resolve();
+      },
+      piece: () => {},
+    }),
+  );
+  assert.ok(await within(seen.promise, 2000), "the large read handed out before more came");
   release.resolve();
   await done;
   assert.equal(handed, bytes.length);

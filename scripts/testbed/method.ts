@@ -8,6 +8,7 @@
 import type { Harness } from "../../tests/_harness.ts";
 import type { Testbed, TestbedHost } from "./netns.ts";
 import {
+  bashTimedArgs,
   cpuBusyPercent,
   type CpuTimes,
   parseBashTimes,
@@ -141,8 +142,7 @@ export interface ClientRun {
  * `parseBashTimes`) on stderr when the program exits.
  */
 export function timedArgs(host: TestbedHost, program: string, args: string[]): string[] {
-  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
-  return ["netns", "exec", host.ns, "bash", "-c", script, "_", program, ...args];
+  return ["netns", "exec", host.ns, "bash", ...bashTimedArgs([program, ...args])];
 }
 
 /**

@@ -139,6 +139,23 @@ export function parseTcpSegments(text: string): TcpSegments {
 export const TIMES_MARKER = "@@dfly-times@@";
 
 /**
+ * `bash` arguments that run `command` and then print its CPU time (after
+ * {@link TIMES_MARKER}, for {@link parseBashTimes}) on stderr, keeping its
+ * exit status.
+ *
+ * @example
+ * ```ts
+ * import { bashTimedArgs } from "./proc_counters.ts";
+ * const args = bashTimedArgs(["true"]);
+ * if (args[0] !== "-c" || args.at(-1) !== "true") throw new Error(args.join(" "));
+ * ```
+ */
+export function bashTimedArgs(command: string[]): string[] {
+  const script = `"$@"; rc=$?; echo ${TIMES_MARKER} >&2; times >&2; exit $rc`;
+  return ["-c", script, "_", ...command];
+}
+
+/**
  * CPU seconds (user + system) of a shell's children from bash's `times`
  * output after {@link TIMES_MARKER}: its last line, e.g. `0m1.250s 0m0.500s`.
  *
